@@ -1,0 +1,40 @@
+# The README's quick start: `make demo` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export UV_COMPILE_BYTECODE := 1
+
+.PHONY: setup demo test lint lock bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@set -e; \
+	uv=$$(command -v uv || true); \
+	if [ -z "$$uv" ]; then $(PYTHON) -m pip install --quiet uv; uv=$$($(PYTHON) -c 'import shutil,sys,os; print(shutil.which("uv") or os.path.join(os.path.dirname(sys.executable), "uv"))'); fi; \
+	$$uv venv --quiet --allow-existing --python $(PYTHON) $(VENV); \
+	$$uv pip install --quiet --python $(BIN)/python --compile-bytecode -r requirements.lock; \
+	$$uv pip install --quiet --python $(BIN)/python --compile-bytecode --no-deps -e .
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/expansion-bot demo
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+lock:
+	uv pip compile pyproject.toml --all-extras -o requirements.lock
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

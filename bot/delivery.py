@@ -1,0 +1,422 @@
+"""Posts a team's morning digest to Slack exactly once: claimed in the database, posted, then marked sent.
+
+The (team, day) DigestDelivery row is inserted under its unique constraint and taken with one conditional
+UPDATE (`pending`, or `sending` with a claim older than LEASE) before anything is posted, so two
+schedulers, a restart or `digest --send` run twice never post twice. Only the claimant composes the
+message and records the day's new opportunities. A failed round puts the row back to `pending`;
+`retry_pending` (every minute, from the scheduler) sends it once Slack is back, marked late. A round
+after the first looks for its own message (by metadata) in the channel first, so a process that died
+after posting but before marking is not followed by a second post.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.settings import Settings
+from handlers.assessing import assess_team
+from handlers.digest import render
+from handlers.present import TYPE_WORDS
+from handlers.reply import Button, Reply, Section
+from playbooks.digest import build
+from playbooks.model import Assessment
+from storage import models as db
+from storage.db import session_scope
+from storage.repository import teams
+from storage.tracking import log as log_activity
+from storage.tracking import snoozed, track
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from slack_sdk import WebClient
+
+log = logging.getLogger("expansion_bot.digest")
+
+LEASE = timedelta(minutes=10)  # a `sending` claim older than this belongs to a process that died
+RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0, 30.0)  # waits between tries within one round
+MAX_WAIT = 120.0  # a longer Retry-After ends the round; the row waits for the next one
+ROUND_BACKOFF_FIRST = timedelta(minutes=1)  # then 2, 4 … minutes between rounds, at most ROUND_BACKOFF_MAX
+ROUND_BACKOFF_MAX = timedelta(minutes=15)
+EVENT_TYPE = "expansion_digest"  # Slack message metadata that lets a later round find an earlier post
+TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+class SendFailed(Exception):
+    """Slack did not take the message; `transient` says whether a later try can help."""
+
+    def __init__(self, message: str, *, transient: bool, retry_after: float = 0.0, ambiguous: bool = False):
+        super().__init__(message)
+        self.transient, self.retry_after, self.ambiguous = transient, retry_after, ambiguous
+
+
+@dataclass(frozen=True)
+class Delivery:
+    team: str
+    day: date
+    status: str  # sent | already_sent | busy | failed | no_channel | unknown_team
+    ts: str = ""
+    late: bool = False
+    error: str = ""
+    opened: int = 0  # opportunities this run identified
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A WebClient without its own retries (ours honour the claim), pointed at SLACK_API_URL when set."""
+    from slack_sdk import WebClient
+
+    base = (settings.slack_api_url or WebClient.BASE_URL).rstrip("/") + "/"
+    return WebClient(token=settings.slack_bot_token, base_url=base, timeout=15, retry_handlers=[])
+
+
+def scheduled_at(team: db.Team, day: date) -> datetime:
+    """When the team's digest for `day` is due: its digest_time in its own timezone."""
+    hour, minute = (int(p) for p in team.digest_time.split(":"))
+    return datetime.combine(day, dtime(hour, minute), ZoneInfo(team.timezone))
+
+
+def due_day(team: db.Team, now: datetime) -> date:
+    """The day whose digest time last passed: today after digest_time, else yesterday (a late misfire)."""
+    local = now.astimezone(ZoneInfo(team.timezone))
+    return local.date() if local >= scheduled_at(team, local.date()) else local.date() - timedelta(days=1)
+
+
+def compose(session: Session, team: str, day: date, *, cap: int | None = None) -> Reply:
+    """The digest exactly as it is posted; reads only, so printing it records nothing."""
+    return _compose(session, team, day, cap)[0]
+
+
+def _compose(session: Session, team: str, day: date, cap: int | None) -> tuple[Reply, list[Assessment]]:
+    assessments = assess_team(session, team, day)
+    digest = build(team, day, assessments, snoozed(session, day), cap=cap)
+    reply = render(digest, session)
+    shown = [i.assessment.account for items in digest.by_owner.values() for i in items]  # as listed
+    reply.buttons = [b for a in shown for b in digest_buttons(a.account_id, a.name)]
+    overdue = overdue_calls(session, team, day)
+    if overdue:
+        reply.sections.append(overdue_section(session, overdue, day))
+    reply.data["overdue"] = [
+        {
+            "account_id": o.account_id,
+            "account": name,
+            "owner": o.owner_email,
+            "offering": o.offering,
+            "due": o.qualification_due.isoformat() if o.qualification_due else None,
+        }
+        for o, name in overdue
+    ]
+    return reply, assessments
+
+
+def digest_buttons(account_id: str, name: str) -> list[Button]:
+    """The four actions on each digest account; handlers/actions.py answers them by action name."""
+    return [
+        Button(f"Prep call: {name}", "prep", account_id, command=f"prep {account_id}", style="primary"),
+        Button(f"Draft: {name}", "draft", account_id, command=f"draft {account_id}"),
+        Button(f"Snooze: {name}", "snooze", account_id),
+        Button(f"Not relevant: {name}", "not_relevant", account_id),
+    ]
+
+
+def overdue_calls(session: Session, team: str, day: date) -> list[tuple[db.Opportunity, str]]:
+    """Opportunities still `identified` past their qualification-call date, with the account name."""
+    rows = session.execute(
+        select(db.Opportunity, db.Account.name)
+        .join(db.Account, db.Account.account_id == db.Opportunity.account_id)  # type: ignore[arg-type]
+        .where(
+            db.Account.team == team,
+            db.Opportunity.status == "identified",
+            db.Opportunity.qualification_due < day,
+        )  # type: ignore[operator]
+        .order_by(db.Opportunity.owner_email, db.Opportunity.qualification_due, db.Account.name)  # type: ignore[arg-type]
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def overdue_section(session: Session, overdue: list[tuple[db.Opportunity, str]], day: date) -> Section:
+    csms = {c.email: c for c in session.scalars(select(db.Csm))}
+    lines = []
+    for opp, name in overdue:
+        csm = csms.get(opp.owner_email)
+        who = mention(csm, opp.owner_email)
+        due = opp.qualification_due or day
+        what = f"{opp.offering_name} ({TYPE_WORDS.get(opp.type, opp.type)})"
+        lines.append(
+            f"• {who} — {name} ({opp.account_id}): {what}, qualification call due {due.isoformat()}, "
+            f"{(day - due).days} day(s) overdue"
+        )
+    return Section(heading=f"Overdue qualification calls — {len(overdue)}", lines=tuple(lines))
+
+
+def mention(csm: db.Csm | None, email: str) -> str:
+    """A Slack mention pings the owner; without a Slack id, their name (or email) still says who."""
+    if csm and csm.slack_user_id:
+        return f"<@{csm.slack_user_id}>"
+    return csm.name if csm else email
+
+
+def deliver_digest(
+    settings: Settings,
+    engine: Engine,
+    team: str,
+    day: date,
+    *,
+    client: WebClient | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    delays: Sequence[float] | None = None,
+) -> Delivery:
+    """Send the team's digest for `day` unless it was sent, or another process is sending it now."""
+    with session_scope(engine) as session:
+        row = session.get(db.Team, team)
+        if row is None:
+            return Delivery(team, day, "unknown_team", error=f"no team {team!r}")
+        channel, due = row.slack_channel, scheduled_at(row, day)
+    if not channel:
+        return Delivery(team, day, "no_channel", error=f"team {team!r} has no slack_channel")
+    worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    claim = _claim(engine, team, day, worker)
+    if claim is None:
+        return _current(engine, team, day)
+    delivery_id, attempts, since = claim
+    client = client or make_client(settings)
+    grace = timedelta(minutes=settings.digest_misfire_grace_minutes)
+    try:
+        if attempts > 1 and (ts := find_posted(client, channel, team, day, since)):
+            log.warning("digest %s %s: found the message an earlier round posted (ts=%s)", team, day, ts)
+            return _mark_sent(engine, delivery_id, worker, ts, due + grace, 0)
+        with session_scope(engine) as session:
+            reply, assessments = _compose(session, team, day, settings.digest_cap)  # before track: "new"
+            opened = len(track(session, assessments, day))
+        ts = post(client, channel, reply, {"team": team, "day": day.isoformat()}, sleep=sleep, delays=delays)
+    except Exception as exc:  # any failure keeps the digest pending for the next round
+        _release(engine, delivery_id, worker, exc)
+        return Delivery(team, day, "failed", error=str(exc))
+    return _mark_sent(engine, delivery_id, worker, ts, due + grace, opened)
+
+
+def post(
+    client: WebClient,
+    channel: str,
+    reply: Reply,
+    payload: dict[str, Any],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    delays: Sequence[float] | None = None,
+) -> str:
+    """chat.postMessage with the Block Kit of the reply; retried on 5xx, 429 and refused connections."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack.blocks import blocks_for, fallback_text
+
+    blocks, text = blocks_for(reply), fallback_text(reply)
+    metadata = {"event_type": EVENT_TYPE, "event_payload": payload}
+    delays = RETRY_DELAYS if delays is None else delays
+    for attempt, delay in enumerate([*delays, None], 1):
+        try:
+            resp = client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, metadata=metadata, unfurl_links=False
+            )
+            return str(resp["ts"])
+        except SlackApiError as exc:
+            failure = classify(exc)
+        except OSError as exc:  # refused, reset, DNS: not posted; a timeout may have been
+            failure = _network_failure(exc)
+        wait = max(delay or 0.0, failure.retry_after)
+        if not failure.transient or failure.ambiguous or delay is None or wait > MAX_WAIT:
+            raise failure
+        log.info("digest post retry channel=%s attempt=%d in %.1fs: %s", channel, attempt, wait, failure)
+        sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def find_posted(client: WebClient, channel: str, team: str, day: date, since: datetime | None) -> str:
+    """The ts of this digest if an earlier round already posted it (channels:history), else ""."""
+    from slack_sdk.errors import SlackApiError
+
+    oldest = f"{(since - LEASE).timestamp():.6f}" if since else None
+    try:
+        resp = client.conversations_history(
+            channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+        )
+    except SlackApiError as exc:
+        failure = classify(exc)
+        if failure.transient:
+            raise failure from exc
+        log.warning("digest %s %s: cannot read %s (%s); posting unchecked", team, day, channel, failure)
+        return ""
+    except OSError as exc:
+        raise _network_failure(exc) from exc
+    for message in resp.get("messages") or []:
+        meta = message.get("metadata") or {}
+        if meta.get("event_type") == EVENT_TYPE and meta.get("event_payload") == {
+            "team": team,
+            "day": day.isoformat(),
+        }:
+            return str(message["ts"])
+    return ""
+
+
+def classify(exc: Any) -> SendFailed:
+    """A SlackApiError as a SendFailed: 429, 5xx and Slack's own transient errors can be retried."""
+    resp = exc.response
+    status = int(getattr(resp, "status_code", 0) or 0)
+    data = resp.data if isinstance(resp.data, dict) else {}
+    error = str(data.get("error", ""))
+    headers = {k.lower(): v for k, v in (resp.headers or {}).items()}
+    try:
+        retry_after = float(headers.get("retry-after", 0) or 0)
+    except ValueError:
+        retry_after = 0.0
+    transient = status == 429 or status >= 500 or error in TRANSIENT_ERRORS
+    message = f"HTTP {status}: {error or 'error'}"[:300]
+    return SendFailed(message, transient=transient, retry_after=retry_after)
+
+
+def _network_failure(exc: OSError) -> SendFailed:
+    reason = getattr(exc, "reason", exc)
+    ambiguous = isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError)
+    return SendFailed(f"{type(exc).__name__}: {exc}"[:300], transient=True, ambiguous=ambiguous)
+
+
+def _claim(engine: Engine, team: str, day: date, worker: str) -> tuple[int, int, datetime | None] | None:
+    """Record the (team, day) row if it is new, then take it: (id, attempts, earlier claim) or None."""
+    try:
+        with session_scope(engine) as session:
+            session.add(db.DigestDelivery(team=team, day=day))
+    except IntegrityError:
+        pass  # recorded before, by us or by another process: the UPDATE below decides
+    now = db.utcnow()
+    DD = db.DigestDelivery
+    with session_scope(engine) as session:
+        earlier = session.execute(select(DD.claimed_at).where(DD.team == team, DD.day == day)).scalar()
+        result = session.execute(
+            update(DD)
+            .where(DD.team == team, DD.day == day)
+            .where(or_(DD.status == "pending", (DD.status == "sending") & (DD.claimed_at < now - LEASE)))  # type: ignore[operator]
+            .values(status="sending", claimed_by=worker, claimed_at=now, attempts=DD.attempts + 1)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        row = session.execute(select(DD.id, DD.attempts).where(DD.team == team, DD.day == day)).one()
+    return int(row[0]), int(row[1]), _utc(earlier)
+
+
+def _mark_sent(
+    engine: Engine, delivery_id: int, worker: str, ts: str, late_after: datetime, opened: int
+) -> Delivery:
+    """Sent, with Slack's ts; late when past the scheduled time plus the misfire grace."""
+    now = db.utcnow()
+    late = now > late_after
+    DD = db.DigestDelivery
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(DD)
+            .where(DD.id == delivery_id, DD.claimed_by == worker, DD.status == "sending")  # type: ignore[arg-type]
+            .values(status="sent", slack_ts=ts, sent_at=now, late=late, last_error="")
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            log.error("digest delivery %s: claim lost while posting (ts=%s); marked anyway", delivery_id, ts)
+            session.execute(
+                update(DD)
+                .where(DD.id == delivery_id)
+                .values(  # type: ignore[arg-type]
+                    status="sent", slack_ts=ts, sent_at=now, late=late
+                )
+            )
+        row = session.get(DD, delivery_id)
+        assert row is not None
+        log_activity(session, "digest_sent", team=row.team, day=row.day.isoformat(), ts=ts, late=late)
+    log.info("digest %s %s sent ts=%s late=%s opportunities=%d", row.team, row.day, ts, late, opened)
+    return Delivery(row.team, row.day, "sent", ts=ts, late=late, opened=opened)
+
+
+def _release(engine: Engine, delivery_id: int, worker: str, exc: Exception) -> None:
+    """Back to pending with the error, so the next round (or `digest --send`) tries again."""
+    if isinstance(exc, SendFailed):
+        log.warning("digest delivery %s failed (transient=%s): %s", delivery_id, exc.transient, exc)
+    else:
+        log.exception("digest delivery %s failed before posting", delivery_id)
+    DD = db.DigestDelivery
+    with session_scope(engine) as session:
+        session.execute(
+            update(DD)
+            .where(DD.id == delivery_id, DD.claimed_by == worker, DD.status == "sending")  # type: ignore[arg-type]
+            .values(status="pending", last_error=f"{type(exc).__name__}: {exc}"[:500])
+        )
+
+
+def _current(engine: Engine, team: str, day: date) -> Delivery:
+    with session_scope(engine) as session:
+        row = session.scalars(
+            select(db.DigestDelivery).where(db.DigestDelivery.team == team, db.DigestDelivery.day == day)
+        ).one()
+        if row.status == "sent":
+            return Delivery(team, day, "already_sent", ts=row.slack_ts, late=row.late)
+        return Delivery(team, day, "busy", error=f"being sent by {row.claimed_by} since {row.claimed_at}")
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Databases hand back naive UTC; make it comparable with aware times."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def retry_pending(settings: Settings, engine: Engine, **kwargs: Any) -> int:
+    """Send today's unsent digests whose backoff has passed (every minute, from the scheduler); sent count."""
+    now = db.utcnow()
+    DD = db.DigestDelivery
+    with session_scope(engine) as session:
+        by_team = {t.team: t for t in teams(session)}
+        rows = session.scalars(select(DD).where(DD.status != "sent")).all()
+        due = []
+        for row in rows:
+            team = by_team.get(row.team)
+            if team is None or row.day != now.astimezone(ZoneInfo(team.timezone)).date():
+                continue  # another day's digest is stale by now: it stays as it is
+            claimed = _utc(row.claimed_at)
+            wait = min(ROUND_BACKOFF_FIRST * 2 ** max(row.attempts - 1, 0), ROUND_BACKOFF_MAX)
+            if row.status == "sending":
+                wait = LEASE
+            if claimed is None or claimed + wait <= now:
+                due.append((row.team, row.day))
+    return sum(deliver_digest(settings, engine, t, d, **kwargs).status == "sent" for t, d in due)
+
+
+def deliver_cli(settings: Settings, engine: Engine, team: str, day: date, console: Console) -> int:
+    """`digest --send`: the scheduler's exactly-once path by hand; 0 when the digest is (or was) sent."""
+    if not settings.slack_enabled:
+        console.print(
+            "Slack is not configured (SLACK_BOT_TOKEN): nothing sent. "
+            "`digest` without --send prints what would be sent.",
+            markup=False,
+        )
+        return 2
+    with session_scope(engine) as session:
+        known = [t.team for t in teams(session)]
+    team = team or (known[0] if known else "")
+    if team not in known:
+        console.print(f"Unknown team {team!r}. Teams: {', '.join(known) or 'none yet'}.", markup=False)
+        return 1
+    result = deliver_digest(settings, engine, team, day)
+    messages = {
+        "sent": f"Digest for {team}, {day}: sent (ts {result.ts}{', late' if result.late else ''}); "
+        f"{result.opened} new opportunit{'y' if result.opened == 1 else 'ies'} recorded.",
+        "already_sent": f"Digest for {team}, {day}: already sent (ts {result.ts}); not sent again.",
+        "busy": f"Digest for {team}, {day}: another process is sending it now ({result.error}).",
+        "failed": f"Digest for {team}, {day}: not sent ({result.error}); it stays pending and "
+        "`serve` retries it today.",
+    }
+    console.print(messages.get(result.status, f"Digest for {team}, {day}: {result.error}"), markup=False)
+    return 0 if result.status in {"sent", "already_sent", "busy"} else 1

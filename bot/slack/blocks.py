@@ -1,0 +1,178 @@
+"""The one Block Kit rendering of a Reply, kept inside Slack's limits so a message is never rejected."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from handlers.reply import Button, Reply, Section
+
+MAX_BLOCKS = 50  # a message; App Home allows 100
+MAX_TEXT = 3000  # a section's text
+MAX_HEADER = 150
+MAX_FIELDS = 10  # per section
+MAX_FIELD = 2000
+MAX_CONTEXT = 2000
+MAX_BUTTON_TEXT = 75
+MAX_VALUE = 2000
+MAX_ELEMENTS = 25  # per actions block
+MAX_FALLBACK = 12000  # the `text` of a message; Slack truncates at 40,000
+FENCE = "```"
+
+# Kept as Slack markup: user, channel and user-group mentions. Everything else is escaped, so a ticket
+# body that says "<!channel>" or "<https://evil|click>" shows as text and never pings or links.
+_MENTION = re.compile(r"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+(?:\|[^<>]*)?|!subteam\^[A-Z0-9]+)>")
+
+Block = dict[str, Any]
+
+
+def blocks_for(reply: Reply, *, max_blocks: int = MAX_BLOCKS) -> list[Block]:
+    """Header, sections, the draft, a context line and buttons, within every Block Kit limit."""
+    head = _title_blocks(reply)
+    tail: list[Block] = []
+    if reply.context:
+        tail.append(_context(reply.context))
+    tail += action_blocks(reply.buttons)
+    body = [b for s in reply.sections for b in _section_blocks(s)]
+    body += _forward_blocks(reply)
+    room = max_blocks - len(head) - len(tail)
+    if room < 1:  # a pathological number of buttons: keep the text, drop buttons from the end
+        tail = tail[: max(0, max_blocks - len(head) - 2)]
+        room = max_blocks - len(head) - len(tail)
+    if len(body) > room:
+        hidden = len(body) - room + 1
+        body = [*body[: room - 1], _context(f"…{hidden} more part(s) not shown here: the reply is too long.")]
+    return head + body + tail
+
+
+def fallback_text(reply: Reply) -> str:
+    """The message's `text`: notifications, screen readers, and the whole reply if blocks fail."""
+    text = escape(reply.text)
+    return text if len(text) <= MAX_FALLBACK else _cut(text, MAX_FALLBACK - 1) + "…"
+
+
+def escape(text: str) -> str:
+    """Slack's three entities, keeping mentions such as <@U123> as mentions."""
+    out, pos = [], 0
+    for m in _MENTION.finditer(text):
+        out.append(_escape_plain(text[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_escape_plain(text[pos:]))
+    return "".join(out)
+
+
+def _escape_plain(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str, limit: int) -> Block:
+    """A plain_text object cut to its limit (plain text is not escaped)."""
+    text = text.strip() or "…"  # Slack refuses an empty plain_text
+    cut = text if len(text) <= limit else text[: limit - 1] + "…"
+    return {"type": "plain_text", "text": cut, "emoji": True}
+
+
+def mrkdwn(text: str) -> Block:
+    return {"type": "mrkdwn", "text": text}
+
+
+def action_blocks(buttons: list[Button]) -> list[Block]:
+    """Buttons in actions blocks of at most 25; action_id is `ACTION:N` so listeners match the prefix."""
+    elements = [_button(b, i) for i, b in enumerate(buttons)]
+    return [
+        {"type": "actions", "block_id": f"actions:{n}", "elements": elements[i : i + MAX_ELEMENTS]}
+        for n, i in enumerate(range(0, len(elements), MAX_ELEMENTS))
+    ]
+
+
+def _button(b: Button, i: int) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": plain(b.label or b.action, MAX_BUTTON_TEXT),
+        "action_id": f"{b.action}:{i}",
+        "value": b.value[:MAX_VALUE] or b.action,
+    }
+    if b.style in {"primary", "danger"}:
+        element["style"] = b.style
+    return element
+
+
+def _title_blocks(reply: Reply) -> list[Block]:
+    title = reply.title.strip() or reply.command
+    if not reply.ok or _MENTION.search(title):  # notices read as a line; a header can't show a mention
+        return _text_sections(escape(title))
+    header = {"type": "header", "text": plain(title, MAX_HEADER)}
+    if len(title) <= MAX_HEADER:
+        return [header]
+    return [header, *_text_sections(escape(title))]  # too long for a header: the whole title under it
+
+
+def _section_blocks(section: Section) -> list[Block]:
+    heading = f"*{escape(section.heading.strip())}*" if section.heading.strip() else ""
+    blocks: list[Block] = []
+    fields = [mrkdwn(_cut(f"*{escape(k)}*\n{escape(v)}", MAX_FIELD)) for k, v in section.fields]
+    for i in range(0, len(fields), MAX_FIELDS):
+        block: Block = {"type": "section", "fields": fields[i : i + MAX_FIELDS]}
+        if heading and i == 0:
+            block["text"] = mrkdwn(_cut(heading, MAX_TEXT))
+        blocks.append(block)
+    lines = "\n".join(escape(line) for line in section.lines if line.strip())
+    text = "\n".join(p for p in ([] if fields else [heading]) + [lines] if p)
+    return blocks + _text_sections(text)
+
+
+def _forward_blocks(reply: Reply) -> list[Block]:
+    """The draft to forward, in code blocks: Slack shows it verbatim and it copies cleanly."""
+    if not reply.forward.strip():
+        return []
+    blocks = _text_sections(f"*Subject:* {escape(reply.subject)}") if reply.subject else []
+    for chunk in _chunks(escape(reply.forward.strip("\n")), MAX_TEXT - 2 * len(FENCE) - 2):
+        blocks.append({"type": "section", "text": mrkdwn(f"{FENCE}\n{chunk}\n{FENCE}")})
+    return blocks
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(_cut(escape(text), MAX_CONTEXT))]}
+
+
+def _text_sections(text: str) -> list[Block]:
+    return [{"type": "section", "text": mrkdwn(chunk)} for chunk in _chunks(text, MAX_TEXT)]
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """Split on line breaks, then on spaces, never inside an entity or a mention; drop empty parts."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            head = _cut(line, limit)
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(head)
+            line = line[len(head) :].lstrip(" ")
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    chunks.append(current)
+    return [c for c in chunks if c.strip()]
+
+
+def _cut(text: str, limit: int) -> str:
+    """The longest prefix of at most `limit` characters ending at a space, or at least not mid-entity."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    space = head.rfind(" ")
+    if space > limit // 2:
+        return head[:space]
+    amp, lt = head.rfind("&"), head.rfind("<")
+    if amp > head.rfind(";"):
+        head = head[:amp]
+    if lt > head.rfind(">"):
+        head = head[:lt]
+    return head or text[:limit]

@@ -1,0 +1,124 @@
+"""Getting a Reply in front of the user: response_url, chat.postMessage/update or postEphemeral, with
+retries on 429/5xx and a text-only second try, so an answer is degraded rather than lost."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, RetryHandler
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler  # not re-exported by the package
+from slack_sdk.webhook import WebhookClient
+
+from bot.slack.blocks import blocks_for, escape, fallback_text
+from handlers.reply import Reply
+
+log = logging.getLogger("expansion_bot.slack")
+
+DEFAULT_API_URL = "https://slack.com/api/"
+TIMEOUT_S = 15
+# Errors where blocks were the problem: the same answer as plain text still gets through.
+BLOCK_ERRORS = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "too_many_attachments"}
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """429s wait Retry-After; 5xx and dropped connections are retried twice."""
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def web_client(token: str, api_url: str = "") -> WebClient:
+    """The one WebClient: SLACK_API_URL (proxies, tests) and the retry handlers."""
+    base = (api_url or DEFAULT_API_URL).rstrip("/") + "/"
+    return WebClient(token=token, base_url=base, timeout=TIMEOUT_S, retry_handlers=retry_handlers())
+
+
+def message(reply: Reply, *, max_blocks: int = 50) -> dict[str, Any]:
+    return {"text": fallback_text(reply), "blocks": blocks_for(reply, max_blocks=max_blocks)}
+
+
+def oops(ref: str = "") -> tuple[str, str]:
+    """A reference id and the friendly line that shows it; the log line carries the same id."""
+    ref = ref or uuid.uuid4().hex[:12]
+    return ref, f"Sorry, something went wrong on my side (ref {ref}). Please try again."
+
+
+class Delivery:
+    """Sends replies; every method reports success instead of raising, and logs what failed."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def respond(self, url: str, reply: Reply, *, public: bool = False, replace: bool = False) -> bool:
+        """Post through a response_url (valid 30 minutes, 5 uses): works in any channel and in DMs."""
+        body: dict[str, Any] = {
+            "response_type": "in_channel" if public else "ephemeral",
+            "replace_original": replace,
+            **message(reply),
+        }
+        error = self._webhook(url, body)
+        if error in BLOCK_ERRORS or error.startswith("400"):
+            log.warning("response_url rejected the blocks (%s); sending text only", error)
+            body.pop("blocks")
+            error = self._webhook(url, body)
+        return not error
+
+    def respond_text(self, url: str, text: str, *, replace: bool = False) -> bool:
+        body = {"response_type": "ephemeral", "replace_original": replace, "text": escape(text)}
+        return not self._webhook(url, body)
+
+    def ephemeral(self, channel: str, user: str, reply: Reply) -> bool:
+        return self._call("chat_postEphemeral", channel=channel, user=user, **message(reply)) is not None
+
+    def post(self, channel: str, reply: Reply) -> str:
+        """chat.postMessage; the message ts, or "" when it could not be posted."""
+        resp = self._call("chat_postMessage", channel=channel, **message(reply))
+        return str(resp.get("ts", "")) if resp else ""
+
+    def post_text(self, channel: str, text: str) -> tuple[str, str]:
+        """A placeholder: (channel id, ts) as Slack reports them (a user id becomes the DM's id)."""
+        resp = self._call("chat_postMessage", channel=channel, text=escape(text))
+        return (str(resp.get("channel", channel)), str(resp.get("ts", ""))) if resp else ("", "")
+
+    def update(self, channel: str, ts: str, reply: Reply) -> bool:
+        return self._call("chat_update", channel=channel, ts=ts, **message(reply)) is not None
+
+    def delete(self, channel: str, ts: str) -> bool:
+        return self._call("chat_delete", channel=channel, ts=ts, text_only=False) is not None
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> bool:
+        return self._call("views_publish", user_id=user_id, view=view, text_only=False) is not None
+
+    def _call(self, method: str, *, text_only: bool = True, **kwargs: Any) -> dict[str, Any] | None:
+        """One Web API call; on a blocks error, once more as plain text."""
+        try:
+            return dict(getattr(self.client, method)(**kwargs).data)  # type: ignore[arg-type]
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", ""))
+            if text_only and error in BLOCK_ERRORS and "blocks" in kwargs:
+                log.warning("%s rejected the blocks (%s); sending text only", method, error)
+                kwargs.pop("blocks")
+                return self._call(method, text_only=False, **kwargs)
+            log.warning("%s failed: %s", method, error or exc)
+        except (SlackClientError, OSError) as exc:
+            log.warning("%s failed: %s", method, exc)
+        return None
+
+    def _webhook(self, url: str, body: dict[str, Any]) -> str:
+        """ "" when Slack took it; otherwise the error Slack gave ("invalid_blocks", "404 expired_url")."""
+        try:
+            resp = WebhookClient(url, timeout=TIMEOUT_S, retry_handlers=retry_handlers()).send_dict(body)
+        except (SlackClientError, OSError) as exc:
+            log.warning("response_url post failed: %s", exc)
+            return f"connection {exc}"
+        if resp.status_code == 200:
+            return ""
+        log.warning("response_url post answered %s: %s", resp.status_code, (resp.body or "")[:200])
+        text = (resp.body or "").strip()
+        return text if text in BLOCK_ERRORS else f"{resp.status_code} {text}"

@@ -1,0 +1,44 @@
+"""The one web server of `serve`: Slack at /slack/events, Twilio at /whatsapp, and /healthz."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from bot.settings import Settings
+
+
+def create_web_app(settings: Settings, engine: Engine, *, extra_status: dict[str, Any] | None = None) -> Starlette:
+    """Routes for whatever is configured; nothing starts until uvicorn serves the app."""
+    routes: list[BaseRoute] = []
+    status: dict[str, Any] = {"slack": "off", "twilio": "off",
+                              "model": "on" if settings.model_enabled else "offline writer"}
+    if settings.slack_enabled and settings.slack_signing_secret:
+        from bot.slack.app import slack_routes
+
+        routes += slack_routes(settings, engine)
+        status["slack"] = "http"
+    if settings.twilio_enabled:
+        from bot.whatsapp.webhook import whatsapp_routes
+
+        routes += whatsapp_routes(settings, engine)
+        status["twilio"] = "on"
+    status.update(extra_status or {})
+
+    async def healthz(_: Request) -> JSONResponse:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            database = "ok"
+        except Exception as exc:  # the health check reports, it does not fail
+            database = f"error: {type(exc).__name__}"
+        body = {"database": database, **{k: (v() if callable(v) else v) for k, v in status.items()}}
+        return JSONResponse(body, status_code=200 if database == "ok" else 503)
+
+    routes.append(Route("/healthz", healthz))
+    return Starlette(routes=routes)

@@ -1,0 +1,34 @@
+"""What a handler needs to answer one command: the database, the day, who asks, and the writer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine
+
+
+@dataclass
+class Context:
+    engine: Engine
+    today: date
+    caller_email: str = ""  # the registered CSM asking; "" on the operator's own console
+    user_key: str = ""  # who to remember the last account for: "slack:U1", "whatsapp:+62…"
+    channel: str = "console"  # console | slack | whatsapp
+    writer_factory: Callable[[], Any] | None = None  # builds the writer on first use (imports are slow)
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])  # ties log lines to a command
+    _writer: Any = field(default=None, repr=False)
+
+    @property
+    def writer(self) -> Any:
+        if self._writer is None:
+            if self.writer_factory is None:
+                from prompts.offline import OfflineWriter
+
+                self._writer = OfflineWriter()
+            else:
+                self._writer = self.writer_factory()
+        return self._writer

@@ -1,0 +1,109 @@
+"""`draft ACCOUNT [email|whatsapp|slack] [language]`: a proposal, or a check-in when timing says not now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from handlers.assessing import assess_one, catalog_or_fail
+from handlers.commands import Command
+from handlers.context import Context
+from handlers.present import account_buttons, assessment_json
+from handlers.reply import Reply, Section
+from prompts.facts import LANGUAGE_NAMES, Facts, pick_language
+from prompts.schema import Written
+from storage.repository import account_names, csm_by
+
+MOMENT_WORDS = {
+    "post_milestone": "just after a success milestone",
+    "pre_renewal": "60–90 days before renewal",
+    "after_qbr": "just after a QBR",
+    "new_stakeholder": "a new champion is shaping plans",
+}
+
+
+def writer_facts(
+    command: Command, ctx: Context, session: Session, account_id: str, channel: str = ""
+) -> Facts:
+    """Everything a writer needs, loaded once: the engine's answer, the data, the catalog, who signs."""
+    a, data = assess_one(session, account_id, ctx.today)
+    csm = (csm_by(session, email=ctx.caller_email) if ctx.caller_email else None) or csm_by(
+        session, email=a.account.csm_email
+    )
+    return Facts(
+        assessment=a,
+        data=data,
+        catalog=catalog_or_fail(session),
+        language=pick_language(command.language, a.account.language, a.account.country),
+        channel=channel,
+        sender=csm.name if csm else "",
+        other_accounts=tuple(name for i, name in account_names(session) if i != account_id),
+    )
+
+
+def contract(facts: Facts, written: Written[Any]) -> dict[str, Any]:
+    """The JSON contract's fields shared by prep, draft and objection."""
+    return assessment_json(facts.assessment) | {"language": facts.language} | written.contract()
+
+
+def footer(facts: Facts, written: Written[Any]) -> str:
+    why = f" — {written.reason}" if written.reason else ""
+    day = facts.assessment.today.isoformat()
+    return f"{facts.account.account_id} · writer: {written.writer}{why} · as of {day}"
+
+
+def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
+    assert account_id
+    channel = command.channel or ("whatsapp" if ctx.channel == "whatsapp" else "email")
+    facts = writer_facts(command, ctx, session, account_id, channel)
+    return render(facts, ctx.writer.draft(facts))
+
+
+def render(facts: Facts, written: Written[Any]) -> Reply:
+    acct, a = facts.account, facts.assessment
+    sections = []
+    if facts.mode == "check_in":
+        lines = tuple(f"• {r}" for r in facts.why_check_in)
+        lines += tuple(f"First: {x}" for x in (a.timing.first or a.readiness.first))
+        sections.append(Section("Check-in, not a proposal", lines=lines))
+    else:
+        best = facts.best
+        assert best is not None
+        moment = MOMENT_WORDS.get(facts.moment)
+        lines = (f"When: {a.approach.when}", *(f"Moment: {m}" for m in [moment] if m))
+        lines += tuple(f"• {s.evidence}" for s in best.signals[:3])
+        sections.append(Section("Why now", lines=lines))
+    to = f"{facts.contact.name} ({facts.contact.role})" if facts.contact else "the main contact"
+    sections.append(
+        Section(
+            fields=(
+                ("To", to),
+                ("Channel", facts.channel),
+                ("Language", LANGUAGE_NAMES.get(facts.language, facts.language)),
+            )
+        )
+    )
+    draft = written.output
+    kind = "Check-in" if facts.mode == "check_in" else "Draft"
+    language = LANGUAGE_NAMES.get(facts.language, facts.language)
+    return Reply(
+        command="draft",
+        title=f"{kind} for {acct.name} — {facts.channel}, {language}",
+        sections=sections,
+        buttons=account_buttons(
+            acct.account_id, draft_language=facts.language, proposed=facts.mode == "proposal"
+        ),
+        context=footer(facts, written),
+        forward=draft.body,
+        subject=draft.subject if facts.channel == "email" else "",
+        data=contract(facts, written)
+        | {
+            "draft": {
+                "channel": facts.channel,
+                "kind": facts.mode,
+                "subject": draft.subject,
+                "body": draft.body,
+            }
+        },
+    )

@@ -1,0 +1,60 @@
+"""`prep ACCOUNT`: a one-page call-prep brief; a value and health call when the timing says not now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from handlers.commands import Command
+from handlers.context import Context
+from handlers.draft import contract, footer, writer_facts
+from handlers.present import account_buttons
+from handlers.reply import Reply, Section
+from prompts.facts import Facts
+from prompts.schema import Brief, Written
+
+
+def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
+    assert account_id
+    facts = writer_facts(command, ctx, session, account_id)
+    return render(facts, ctx.writer.brief(facts))
+
+
+def render(facts: Facts, written: Written[Brief]) -> Reply:
+    acct, a = facts.account, facts.assessment
+    b = written.output
+    sections = []
+    if not a.timing.ok:  # the brief leads with why not, and what must happen first
+        lines = tuple(f"• {r}" for r in a.timing.reasons) + tuple(f"First: {x}" for x in a.timing.first)
+        if a.timing.revisit_on:
+            lines += (f"Revisit on {a.timing.revisit_on.isoformat()}.",)
+        sections.append(Section("Not now: prepare a value and health call, not a pitch", lines=lines))
+    sections += [
+        Section("Purpose", lines=(b.summary,)),
+        Section("Pre-call research", lines=_bullets(b.research)),
+        Section("Call objectives", lines=_bullets(b.objectives)),
+        Section("Discovery questions", lines=tuple(f"{i}. {q}" for i, q in enumerate(b.questions, 1))),
+        Section("Value talking points", lines=_bullets(b.value_points)),
+        Section("Likely objections", lines=tuple(f"• {o.objection} {o.answer}" for o in b.objections)),
+        Section("Cultural notes", lines=_bullets(b.cultural_notes)),
+        Section("Success criteria", lines=_bullets(b.success_criteria)),
+    ]
+    return Reply(
+        command="prep",
+        title=f"Call prep — {acct.name} ({acct.country}, {acct.plan}, health {acct.health_score})",
+        sections=sections,
+        buttons=account_buttons(
+            acct.account_id, draft_language=facts.language, proposed=facts.mode == "proposal"
+        ),
+        context=footer(facts, written),
+        data=contract(facts, written) | {"brief": b.model_dump()},
+    )
+
+
+def _bullets(lines: list[str]) -> tuple[str, ...]:
+    return tuple(f"• {x}" for x in lines)
+
+
+def brief_json(b: Brief) -> dict[str, Any]:
+    return b.model_dump()

@@ -1,0 +1,71 @@
+"""The channel-neutral reply every handler returns and every channel renders."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    """An action a user can take next; channels without buttons show it as a command to type."""
+
+    label: str
+    action: str  # prep | draft | objection | outcome | proposed | snooze | not_relevant | pick | share
+    value: str  # what the action needs, e.g. "ACC-1" or "ACC-1|whatsapp|id"
+    command: str = ""  # the same action as a chat command, for text channels
+    style: str = ""  # "" | primary | danger
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str = ""
+    lines: tuple[str, ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()  # (label, value) pairs shown side by side
+    mention: str = ""  # a Slack user id the section is addressed to; Slack mentions them
+
+
+@dataclass
+class Reply:
+    command: str
+    title: str
+    sections: list[Section] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+    context: str = ""  # one small line under the reply: evidence, writer, reference id
+    forward: str = ""  # a draft meant to be forwarded as is (sent alone on WhatsApp)
+    subject: str = ""  # the draft's subject line, for email drafts
+    ok: bool = True
+    private: bool = True  # a CSM's preparation is not for the channel
+    data: dict[str, Any] = field(default_factory=dict)  # the JSON contract's fields
+
+    @property
+    def text(self) -> str:
+        """The reply as plain text: the console's and the JSON contract's `text`."""
+        parts = [self.title]
+        for s in self.sections:
+            block = [s.heading] if s.heading else []
+            block += [f"{label}: {value}" for label, value in s.fields]
+            block += list(s.lines)
+            if block:
+                parts.append("\n".join(block))
+        if self.forward:
+            parts.append(f"Subject: {self.subject}\n\n{self.forward}" if self.subject else self.forward)
+        if self.buttons:
+            parts.append("Next: " + " · ".join(b.command or b.label for b in self.buttons))
+        if self.context:
+            parts.append(self.context)
+        return "\n\n".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "ok": self.ok,
+            **self.data,
+            "text": self.text,
+            "buttons": [asdict(b) for b in self.buttons],
+        }
+
+
+def notice(command: str, title: str, *lines: str, ok: bool = False) -> Reply:
+    """A short reply: an error, a refusal or a confirmation."""
+    return Reply(command=command, title=title, sections=[Section(lines=lines)] if lines else [], ok=ok)

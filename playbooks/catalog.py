@@ -1,0 +1,168 @@
+"""Reads catalog.yaml's shape into a Catalog, with a precise message for anything off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playbooks.model import Catalog, Discount, Money, Needs, Offering, Rule
+
+PERIODS = ("once", "month", "year")
+RULE_KEYS = ("locations_at_least", "seats_at_least", "active_users_at_least", "uses_tools", "ticket_keywords")
+TOP_KEYS = ("currency", "plans", "add_ons", "products", "rules", "discounts")
+OFFERING_KEYS = ("code", "name", "price", "period", "seat_price", "features", "needs", "prices")
+
+
+class CatalogError(ValueError):
+    """`path: message`, where path points into the YAML (e.g. `plans[1].price`)."""
+
+
+def parse_catalog(doc: Any) -> Catalog:
+    if not isinstance(doc, dict):
+        raise CatalogError(
+            "catalog: must be a mapping with currency, plans, add_ons, products, rules, discounts"
+        )
+    _no_unknown(doc, TOP_KEYS, "catalog")
+    currency = doc.get("currency")
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+        raise CatalogError("currency: must be a 3-letter ISO code such as IDR")
+    plans = _offerings(doc, "plans", "plan")
+    if not plans:
+        raise CatalogError("plans: at least one plan is required")
+    add_ons = _offerings(doc, "add_ons", "add_on")
+    products = _offerings(doc, "products", "product")
+    codes = [o.code for o in (*plans, *add_ons, *products)]
+    if dup := next((c for c in codes if codes.count(c) > 1), None):
+        raise CatalogError(f"code: {dup!r} is used twice")
+    plan_codes = {p.code for p in plans}
+    rules = tuple(_rule(r, f"rules[{i}]", plan_codes) for i, r in enumerate(_list(doc, "rules")))
+    discounts = tuple(_discount(d, f"discounts[{i}]") for i, d in enumerate(_list(doc, "discounts")))
+    return Catalog(
+        currency=currency.upper(),
+        plans=plans,
+        add_ons=add_ons,
+        products=products,
+        rules=rules,
+        discounts=discounts,
+        prices=_price_table(doc),
+    )
+
+
+def price_in(catalog: Catalog, offering: Offering, currency: str, *, seat: bool = False) -> Money:
+    """The offering's price in the account's currency when the catalog lists one, else its own."""
+    local = catalog.prices.get((offering.code, currency))
+    if local is not None:
+        base, seat_price = local
+        amount = seat_price if seat else base
+        if amount is not None:
+            return Money(amount, currency)
+    amount = offering.seat_price if seat else offering.price
+    return Money(float(amount or 0), catalog.currency)
+
+
+def _no_unknown(d: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for key in d:
+        if key not in allowed:
+            raise CatalogError(f"{where}.{key}: unknown key (allowed: {', '.join(allowed)})")
+
+
+def _list(doc: dict[str, Any], key: str) -> list[Any]:
+    value = doc.get(key) or []
+    if not isinstance(value, list):
+        raise CatalogError(f"{key}: must be a list")
+    return value
+
+
+def _number(value: Any, where: str, *, optional: bool = False) -> float | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise CatalogError(f"{where}: must be a number ≥ 0")
+    return float(value)
+
+
+def _offerings(doc: dict[str, Any], key: str, kind: str) -> tuple[Offering, ...]:
+    out = []
+    for i, item in enumerate(_list(doc, key)):
+        where = f"{key}[{i}]"
+        if not isinstance(item, dict):
+            raise CatalogError(f"{where}: must be a mapping")
+        _no_unknown(item, OFFERING_KEYS, where)
+        code, name = item.get("code"), item.get("name")
+        if not isinstance(code, str) or not code:
+            raise CatalogError(f"{where}.code: required")
+        period = item.get("period", "once")
+        if period not in PERIODS:
+            raise CatalogError(f"{where}.period: must be one of {', '.join(PERIODS)}")
+        needs = item.get("needs") or {}
+        if not isinstance(needs, dict):
+            raise CatalogError(f"{where}.needs: must be a mapping with tools and keywords")
+        _no_unknown(needs, ("tools", "keywords"), f"{where}.needs")
+        out.append(
+            Offering(
+                code=code,
+                name=str(name or code),
+                kind=kind,
+                period=period,
+                price=_number(item.get("price"), f"{where}.price") or 0.0,
+                seat_price=_number(item.get("seat_price"), f"{where}.seat_price", optional=True),
+                features=tuple(str(f) for f in item.get("features") or ()),
+                needs=Needs(
+                    tools=tuple(str(t) for t in needs.get("tools") or ()),
+                    keywords=tuple(str(k) for k in needs.get("keywords") or ()),
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def _price_table(doc: dict[str, Any]) -> dict[tuple[str, str], tuple[float | None, float | None]]:
+    """`prices: {SGD: 450}` or `{SGD: {price: 450, seat_price: 20}}` on an offering: local prices."""
+    table: dict[tuple[str, str], tuple[float | None, float | None]] = {}
+    for key in ("plans", "add_ons", "products"):
+        for i, item in enumerate(_list(doc, key)):
+            for cur, value in (item.get("prices") or {}).items():
+                where = f"{key}[{i}].prices.{cur}"
+                if isinstance(value, dict):
+                    table[(item["code"], str(cur).upper())] = (
+                        _number(value.get("price"), f"{where}.price", optional=True),
+                        _number(value.get("seat_price"), f"{where}.seat_price", optional=True),
+                    )
+                else:
+                    table[(item["code"], str(cur).upper())] = (_number(value, where), None)
+    return table
+
+
+def _rule(item: Any, where: str, plan_codes: set[str]) -> Rule:
+    if not isinstance(item, dict):
+        raise CatalogError(f"{where}: must be a mapping with from_plan, to_plan, when")
+    _no_unknown(item, ("from_plan", "to_plan", "when"), where)
+    to_plan, from_plan = item.get("to_plan"), item.get("from_plan")
+    if to_plan not in plan_codes:
+        raise CatalogError(f"{where}.to_plan: unknown plan {to_plan!r}")
+    if from_plan is not None and from_plan not in plan_codes:
+        raise CatalogError(f"{where}.from_plan: unknown plan {from_plan!r}")
+    when = item.get("when")
+    if not isinstance(when, dict) or not when:
+        raise CatalogError(f"{where}.when: needs at least one of {', '.join(RULE_KEYS)}")
+    _no_unknown(when, RULE_KEYS, f"{where}.when")
+    for key, value in when.items():
+        if key.endswith("_at_least") and (isinstance(value, bool) or not isinstance(value, int)):
+            raise CatalogError(f"{where}.when.{key}: must be a whole number")
+        if key in ("uses_tools", "ticket_keywords") and not isinstance(value, list):
+            raise CatalogError(f"{where}.when.{key}: must be a list")
+    return Rule(to_plan=to_plan, from_plan=from_plan, when=dict(when))
+
+
+def _discount(item: Any, where: str) -> Discount:
+    if not isinstance(item, dict) or not item.get("name"):
+        raise CatalogError(f"{where}.name: required")
+    _no_unknown(item, ("name", "price", "months_free", "percent"), where)
+    months = item.get("months_free")
+    if months is not None and (isinstance(months, bool) or not isinstance(months, int) or months < 0):
+        raise CatalogError(f"{where}.months_free: must be a whole number ≥ 0")
+    return Discount(
+        name=str(item["name"]),
+        price=_number(item.get("price"), f"{where}.price", optional=True),
+        months_free=months,
+        percent=_number(item.get("percent"), f"{where}.percent", optional=True),
+    )

@@ -1,0 +1,252 @@
+"""Plain data the playbooks read and produce; no database, no channel, no model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+OpportunityType = Literal["upsell", "seats", "cross_sell", "add_on"]
+Priority = Literal["high", "medium", "low", "do_not_pursue"]
+OPPORTUNITY_TYPES: tuple[OpportunityType, ...] = ("upsell", "seats", "cross_sell", "add_on")
+STATUSES = ("identified", "qualified", "proposed", "closed_won", "closed_lost")
+OPEN_STATUSES = ("identified", "qualified", "proposed")
+OUTCOMES = ("won", "lost", "no", "maybe")
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    name: str
+    country: str
+    plan: str
+    currency: str
+    arr: float
+    start_date: date
+    renewal_date: date | None
+    health_score: int
+    csm_email: str
+    team: str
+    industry: str = ""
+    seats_purchased: int | None = None
+    locations: int | None = None
+    tools: tuple[str, ...] = ()
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class UsagePoint:
+    date: date
+    active_users: int
+    power_users: int
+    logins: int
+    actions: int
+    feature_adoption: float
+
+
+@dataclass(frozen=True)
+class Ticket:
+    date: date
+    kind: str  # ticket | feature_request | conversation
+    subject: str
+    body: str = ""
+    requested_feature: str = ""
+
+
+@dataclass(frozen=True)
+class Goal:
+    goal: str
+    status: str  # open | in_progress | achieved
+    achieved_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    role: str
+    is_champion: bool = False
+    is_decision_maker: bool = False
+    since: date | None = None
+    left_on: date | None = None
+
+
+@dataclass(frozen=True)
+class PastOutcome:
+    outcome: str  # won | lost | no | maybe
+    recorded_on: date
+    reason: str = ""
+    offering: str = ""
+
+
+@dataclass(frozen=True)
+class UsageSummary:
+    """The few snapshots the engine reads: the latest, the one before it, and one ~3 months earlier."""
+
+    latest: UsagePoint
+    previous: UsagePoint | None = None
+    base: UsagePoint | None = None
+    latest_gap_days: int = 30  # days the latest snapshot covers (to compare actions as a rate)
+    base_gap_days: int = 30
+
+
+@dataclass(frozen=True)
+class AccountData:
+    """Everything the engine knows about one account, as of the moment it was loaded."""
+
+    account: Account
+    usage: tuple[UsagePoint, ...] = ()
+    tickets: tuple[Ticket, ...] = ()
+    goals: tuple[Goal, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    outcomes: tuple[PastOutcome, ...] = ()
+    summary: UsageSummary | None = None  # precomputed at import; else derived from `usage`
+
+
+# --- catalog -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Needs:
+    tools: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Offering:
+    code: str
+    name: str
+    price: float
+    period: str  # once | month | year
+    kind: str  # plan | add_on | product
+    seat_price: float | None = None
+    features: tuple[str, ...] = ()
+    needs: Needs = Needs()
+
+
+@dataclass(frozen=True)
+class Rule:
+    to_plan: str
+    when: dict[str, object]
+    from_plan: str | None = None
+
+
+@dataclass(frozen=True)
+class Discount:
+    name: str
+    price: float | None = None
+    months_free: int | None = None
+    percent: float | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    currency: str
+    plans: tuple[Offering, ...] = ()
+    add_ons: tuple[Offering, ...] = ()
+    products: tuple[Offering, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    discounts: tuple[Discount, ...] = ()
+    # (offering code, currency) -> (price, seat price): local prices for accounts in that currency
+    prices: dict[tuple[str, str], tuple[float | None, float | None]] = field(default_factory=dict)
+
+    def plan(self, code: str) -> Offering | None:
+        return next((p for p in self.plans if p.code == code), None)
+
+    def offering(self, code: str) -> Offering | None:
+        return next((o for o in (*self.plans, *self.add_ons, *self.products) if o.code == code), None)
+
+    def next_plan(self, code: str) -> Offering | None:
+        codes = [p.code for p in self.plans]
+        if code not in codes or codes.index(code) + 1 >= len(codes):
+            return None
+        return self.plans[codes.index(code) + 1]
+
+
+# --- results -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: float
+    currency: str
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    strength: int  # 1-10, the playbook's signal-strength scale
+    evidence: str  # the numbers that fired it, in plain words
+    offering: str = ""  # catalog code this signal points at, when it points at one
+    data: dict[str, float | int | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scores:
+    signal: int
+    fit: int
+    timing: int
+    composite: float
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    type: OpportunityType
+    offering: str  # catalog code, or "seats"
+    offering_name: str
+    signals: tuple[Signal, ...]
+    scores: Scores
+    priority: Priority
+    est_value: Money  # first-year value: a one-time price, or 12 months of a monthly one
+    price: Money  # the investment per period, as the catalog quotes it
+    seats_to_add: int = 0
+    from_plan: str = ""
+    period: str = "once"
+
+
+@dataclass(frozen=True)
+class Timing:
+    ok: bool
+    reasons: tuple[str, ...] = ()  # why not now (empty when ok)
+    moments: tuple[str, ...] = ()  # post_milestone, pre_renewal, after_qbr, new_stakeholder
+    first: tuple[str, ...] = ()  # what must happen first when not ok
+    revisit_on: date | None = None
+    trial_offered: bool = False
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    adoption: float
+    health: int
+    value_realised: bool
+    relationship: str  # engaged | quiet | cold
+    stakeholders: str  # stable | new_champion | champion_left | none
+    first: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Approach:
+    who: str
+    when: str
+    channel: str
+    tone: str
+    country: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The engine's whole answer for one account on one day: what every writer and digest reads."""
+
+    account: Account
+    today: date
+    signals: tuple[Signal, ...]
+    opportunities: tuple[Opportunity, ...]
+    timing: Timing
+    readiness: Readiness
+    approach: Approach
+    trajectory: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def best(self) -> Opportunity | None:
+        return self.opportunities[0] if self.opportunities else None

@@ -1,0 +1,36 @@
+"""Money in the account's locale: `Rp9.000.000`, `S$1,200`, or compact `Rp9 jt`."""
+
+from __future__ import annotations
+
+from babel.numbers import format_compact_currency, format_currency
+
+from playbooks.config import country
+from playbooks.model import Money
+
+LANGUAGE_LOCALES = {
+    "en": "en_SG",
+    "id": "id_ID",
+    "ms": "ms_MY",
+    "th": "th_TH",
+    "vi": "vi_VN",
+    "fil": "fil_PH",
+}
+
+
+def locale_for(country_code: str, language: str = "") -> str:
+    """English text keeps the country's English locale; local languages use their own."""
+    if language and language != "en":
+        return LANGUAGE_LOCALES.get(language, "en_SG")
+    loc: str = country(country_code)["english_locale"]
+    return loc
+
+
+def format_money(money: Money, locale: str = "en_SG", *, compact: bool = False) -> str:
+    """Whole units, no decimals: the way CSMs quote prices. Non-breaking spaces become spaces."""
+    if compact:
+        text = format_compact_currency(money.amount, money.currency, locale=locale, fraction_digits=1)
+    else:
+        text = format_currency(
+            round(money.amount), money.currency, locale=locale, currency_digits=False, format="¤#,##0"
+        )
+    return text.replace("\xa0", " ").replace("\u202f", " ")

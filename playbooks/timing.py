@@ -1,0 +1,140 @@
+"""The timing guard and the best moments: value-driven timing, never quota-driven."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import cache
+
+from playbooks.config import thresholds
+from playbooks.model import AccountData, Timing
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+@cache
+def _keywords(name: str) -> tuple[str, ...]:
+    return tuple(_norm(w) for w in thresholds()["timing"][name])
+
+
+def guard(data: AccountData, trend: dict[str, float], today: date) -> Timing:
+    """Whether now is a good time, and if not, why and what must happen first."""
+    t = thresholds()["timing"]
+    acct = data.account
+    reasons: list[str] = []
+    first: list[str] = []
+    revisit: list[date] = []
+
+    if acct.health_score < t["min_health"]:
+        reasons.append(f"at risk: health {acct.health_score} is below {t['min_health']}")
+        first.append(f"restore health to {t['min_health']}+ with a value and health check")
+    if trend.get("users_growth", 0) <= t["declining_engagement"]:
+        drop = round(-trend["users_growth"] * 100)
+        reasons.append(
+            f"declining engagement: active users down {drop}% "
+            f"({int(trend['users_from'])}→{int(trend['users_to'])})"
+        )
+        first.append("find out why usage is falling and fix it")
+    age = (today - acct.start_date).days
+    if age < t["min_days_since_purchase"]:
+        ready_on = acct.start_date + timedelta(days=t["min_days_since_purchase"])
+        reasons.append(f"too new: customer for {age} days (wait {t['min_days_since_purchase']})")
+        first.append(f"let onboarding finish; revisit on {ready_on.isoformat()}")
+        revisit.append(ready_on)
+    nos = [
+        o
+        for o in data.outcomes
+        if o.outcome == "no" and 0 <= (today - o.recorded_on).days < t["no_suppression_days"]
+    ]
+    if nos:
+        last = max(nos, key=lambda o: o.recorded_on)
+        until = last.recorded_on + timedelta(days=t["no_suppression_days"])
+        why = f" ({last.reason})" if last.reason else ""
+        reasons.append(
+            f"said no on {last.recorded_on.isoformat()}{why}; suppressed until {until.isoformat()}"
+        )
+        first.append(f"respect the no; revisit on {until.isoformat()}")
+        revisit.append(until)
+    freeze = _budget_freeze(data, today)
+    if freeze:
+        reasons.append(f"budget freeze mentioned on {freeze.isoformat()}")
+        first.append("wait for the budget to free up; ask when the next budget cycle starts")
+        revisit.append(freeze + timedelta(days=t["budget_freeze_days"]))
+
+    maybes = [
+        o
+        for o in data.outcomes
+        if o.outcome == "maybe" and 0 <= (today - o.recorded_on).days <= t["maybe_followup_days"]
+    ]
+    return Timing(
+        ok=not reasons,
+        reasons=tuple(reasons),
+        moments=moments(data, today),
+        first=tuple(first),
+        revisit_on=max(revisit) if revisit else None,
+        trial_offered=bool(maybes),
+    )
+
+
+def _budget_freeze(data: AccountData, today: date) -> date | None:
+    t = thresholds()["timing"]
+    words = _keywords("budget_freeze_keywords")
+    hits = [
+        tk.date
+        for tk in data.tickets
+        if 0 <= (today - tk.date).days <= t["budget_freeze_days"]
+        and any(w in _norm(f"{tk.subject} {tk.body}") for w in words)
+    ]
+    return max(hits) if hits else None
+
+
+def moments(data: AccountData, today: date) -> tuple[str, ...]:
+    """The good moments open today: post_milestone, pre_renewal, after_qbr, new_stakeholder."""
+    t = thresholds()["timing"]
+    found = []
+    if any(
+        g.status == "achieved"
+        and g.achieved_on
+        and 0 <= (today - g.achieved_on).days <= t["milestone_window_days"]
+        for g in data.goals
+    ):
+        found.append("post_milestone")
+    renewal = data.account.renewal_date
+    lo, hi = t["renewal_window_days"]
+    if renewal and lo <= (renewal - today).days <= hi:
+        found.append("pre_renewal")
+    qbr = _keywords("qbr_keywords")
+    if any(
+        0 <= (today - tk.date).days <= t["qbr_window_days"]
+        and any(w in _norm(f"{tk.subject} {tk.body}") for w in qbr)
+        for tk in data.tickets
+    ):
+        found.append("after_qbr")
+    if any(
+        c.is_champion and c.since and not c.left_on and 0 <= (today - c.since).days <= t["new_champion_days"]
+        for c in data.contacts
+    ):
+        found.append("new_stakeholder")
+    return tuple(found)
+
+
+def timing_score(data: AccountData, timing: Timing, stakeholders: str) -> tuple[int, str]:
+    """The playbook's 1–10 timing score with the reason for it."""
+    health = data.account.health_score
+    if any(r.startswith(("at risk", "declining")) for r in timing.reasons):
+        return (1 if health < 50 else 2), "churn risk"
+    if not timing.ok:
+        return 3, "blocked: " + timing.reasons[0]
+    if stakeholders == "champion_left":
+        return 4, "champion has left; relationship needs rebuilding"
+    if "post_milestone" in timing.moments or "after_qbr" in timing.moments:
+        moment = (
+            "just after a success milestone" if "post_milestone" in timing.moments else "just after a QBR"
+        )
+        return (10 if health >= 80 else 9), moment
+    if "pre_renewal" in timing.moments:
+        return 8, "60–90 days before renewal"
+    if "new_stakeholder" in timing.moments:
+        return 6, "new champion onboarding"
+    return (7, "healthy, no blockers") if health >= 75 else (6, "neutral")

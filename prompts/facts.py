@@ -1,0 +1,293 @@
+"""The facts a writer may use, built once from the engine's answer: people, money, dates and the grounds."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import cached_property
+
+from babel.dates import format_date
+
+from playbooks.catalog import price_in
+from playbooks.config import country
+from playbooks.model import (
+    Account,
+    AccountData,
+    Assessment,
+    Catalog,
+    Discount,
+    Money,
+    Opportunity,
+    UsagePoint,
+)
+from playbooks.money import format_money, locale_for
+from prompts import grounding
+from prompts.people import Person, address
+
+LANGUAGES = ("en", "id", "ms", "th", "vi", "fil")
+LANGUAGE_NAMES = {
+    "en": "English",
+    "id": "Bahasa Indonesia",
+    "ms": "Bahasa Melayu",
+    "th": "Thai",
+    "vi": "Vietnamese",
+    "fil": "Filipino",
+}
+FULL_LANGUAGES = ("en", "id", "ms")  # whole drafts; the others get local greetings around English
+TEXT_LOCALES = {"id": "id_ID", "ms": "ms_MY"}
+REASON_KEYS = (
+    ("at risk", "at_risk"),
+    ("declining", "declining"),
+    ("too new", "too_new"),
+    ("said no", "said_no"),
+    ("budget freeze", "budget_freeze"),
+)
+
+
+def pick_language(requested: str, account_language: str, country_code: str) -> str:
+    """The command's language, else the account's, else the country's default."""
+    for lang in (requested, account_language, country(country_code).get("language", "en")):
+        if lang in LANGUAGES:
+            return lang
+    return "en"
+
+
+def round_sig(x: float, digits: int = 2) -> float:
+    """A tidy figure for per-user costs: 321,429 → 320,000."""
+    if x <= 0:
+        return 0.0
+    return float(round(x, -math.floor(math.log10(abs(x))) + (digits - 1)))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """One account's facts for one piece of writing; everything a writer says comes from here."""
+
+    assessment: Assessment
+    data: AccountData
+    catalog: Catalog
+    language: str = "en"
+    channel: str = "email"  # email | whatsapp | slack
+    sender: str = ""  # the CSM's name, for the sign-off
+    other_accounts: tuple[str, ...] = ()
+
+    def with_language(self, language: str) -> Facts:
+        """The same facts for another language (the brief's English objection lines)."""
+        return replace(self, language=language)
+
+    @property
+    def account(self) -> Account:
+        return self.assessment.account
+
+    @property
+    def best(self) -> Opportunity | None:
+        return self.assessment.best
+
+    @cached_property
+    def mode(self) -> str:
+        """proposal, or check_in when the timing guard says not now or there is nothing worth pitching."""
+        best = self.best
+        if not self.assessment.timing.ok or best is None or best.priority in ("low", "do_not_pursue"):
+            return "check_in"
+        return "proposal"
+
+    @cached_property
+    def why_check_in(self) -> tuple[str, ...]:
+        """Why this is a check-in rather than a proposal, for the CSM (never for the customer)."""
+        t = self.assessment.timing
+        if not t.ok:
+            return t.reasons
+        if self.best is None:
+            return ("no expansion signal today; keep delivering value",)
+        return (f"priority {self.best.priority.replace('_', ' ')}: monitor; {self.assessment.approach.when}",)
+
+    @cached_property
+    def reason_keys(self) -> tuple[str, ...]:
+        reasons = self.assessment.timing.reasons
+        keys = [k for prefix, k in REASON_KEYS for r in reasons if r.startswith(prefix)]
+        return tuple(dict.fromkeys(keys)) or ("no_signal",)
+
+    @property
+    def moment(self) -> str:
+        return self.assessment.timing.moments[0] if self.assessment.timing.moments else "none"
+
+    @property
+    def profile(self) -> dict:  # type: ignore[type-arg]
+        return country(self.account.country)
+
+    @property
+    def patient(self) -> bool:
+        return self.account.country.upper() in ("MY", "ID", "TH")
+
+    @property
+    def money_locale(self) -> str:
+        return locale_for(self.account.country, self.language)
+
+    @property
+    def text_locale(self) -> str:
+        return TEXT_LOCALES.get(self.language, "en_SG")
+
+    def money(self, amount: Money | float) -> str:
+        m = amount if isinstance(amount, Money) else Money(amount, self.account.currency)
+        compact = (
+            self.channel == "whatsapp"
+            and self.language in ("en", "id", "ms")
+            and m.amount >= 1_000_000
+            and m.amount % 100_000 == 0
+        )
+        return format_money(m, self.money_locale, compact=compact)
+
+    def date(self, d: date, *, year: bool = True) -> str:
+        return format_date(d, "d MMMM y" if year else "d MMMM", locale=self.text_locale)
+
+    def pct(self, ratio: float) -> str:
+        return f"{round(ratio * 100)}%"
+
+    # --- people ----------------------------------------------------------------------
+
+    @cached_property
+    def people(self) -> tuple[Person, ...]:
+        today = self.assessment.today
+        current = [c for c in self.data.contacts if not c.left_on or c.left_on > today]
+        current.sort(key=lambda c: (not c.is_champion, not c.is_decision_maker))
+        out = []
+        for c in current:
+            salutation, given = address(c.name, self.account.country)
+            out.append(Person(c.name, c.role, salutation, given, c.is_champion, c.is_decision_maker))
+        return tuple(out)
+
+    @property
+    def contact(self) -> Person | None:
+        return self.people[0] if self.people else None
+
+    @property
+    def sponsor(self) -> Person | None:
+        """The decision maker beside the champion, brought in where decisions are made together."""
+        return next((p for p in self.people[1:] if p.decision_maker), None)
+
+    # --- derived numbers ---------------------------------------------------------------
+
+    @cached_property
+    def latest(self) -> UsagePoint | None:
+        usage = [u for u in self.data.usage if u.date <= self.assessment.today]
+        return usage[-1] if usage else None
+
+    @property
+    def active_users(self) -> int:
+        return self.latest.active_users if self.latest else 0
+
+    @cached_property
+    def per_user(self) -> Money | None:
+        """The investment per active user: how a price reads against the team that benefits."""
+        best = self.best
+        if not best or not self.active_users or best.price.amount <= 0:
+            return None
+        return Money(round_sig(best.price.amount / self.active_users), best.price.currency)
+
+    @cached_property
+    def follow_up(self) -> date:
+        """When to check back: later in the patient markets."""
+        return self.assessment.today + timedelta(days=21 if self.patient else 14)
+
+    @cached_property
+    def smaller_seats(self) -> int:
+        """The smallest seat addition the playbook allows (20%), for a smaller package."""
+        seats = self.account.seats_purchased or 0
+        return max(1, math.ceil(seats * 0.2)) if seats else 0
+
+    def discounts(self) -> tuple[Discount, ...]:
+        """The catalog's standing offers that fit the best opportunity and can be quoted in its currency."""
+        best = self.best
+        if best is None:
+            return ()
+        out = []
+        for d in self.catalog.discounts:
+            if d.months_free and best.period in ("month", "year"):
+                out.append(d)
+            elif d.price is not None and best.type == "upsell" and best.offering_name in d.name:
+                if self.catalog.currency == self.account.currency and d.price < best.price.amount:
+                    out.append(d)  # a standing package only when it costs less than the step itself
+            elif d.percent is not None:
+                out.append(d)
+        return tuple(out)
+
+    def matched_needs(self, code: str) -> tuple[list[str], list[str]]:
+        """(tools, catalog keywords) of the account that point at an add-on or product: trusted words only."""
+        offering = self.catalog.offering(code)
+        if offering is None:
+            return [], []
+        mine = {x.casefold() for x in self.account.tools}
+        tools = [t for t in offering.needs.tools if t.casefold() in mine]
+        window = self.assessment.today - timedelta(days=90)
+        text = " ".join(f"{t.subject} {t.body}".casefold() for t in self.data.tickets if t.date >= window)
+        words: dict[str, str] = {}
+        for k in offering.needs.keywords:
+            if k.casefold() in text:
+                words.setdefault(re.sub(r"[\W_]+", " ", k.casefold()).strip(), k)
+        return tools, list(words.values())
+
+    # --- grounds -------------------------------------------------------------------------
+
+    def grounds(self, *, offer: bool = True) -> grounding.Grounds:
+        """What a text may state for these facts; offer=False for a check-in that must not sell."""
+        a, acct = self.assessment, self.account
+        trusted = [s.evidence for s in a.signals]
+        trusted += [e for o in a.opportunities for e in o.scores.evidence]
+        trusted += [*a.timing.reasons, *a.timing.first, *a.readiness.first, a.approach.when]
+        trusted += [g.goal for g in self.data.goals]
+        amounts = {acct.arr}
+        for o in a.opportunities:
+            amounts |= {o.price.amount, o.est_value.amount}
+            if o.seats_to_add:
+                amounts.add(o.price.amount / o.seats_to_add)
+        for off in (*self.catalog.plans, *self.catalog.add_ons, *self.catalog.products):
+            for seat in (False, True):
+                local = price_in(self.catalog, off, acct.currency, seat=seat).amount
+                amounts |= {local, local * 12, off.seat_price if seat else off.price}
+        amounts |= {d.price for d in self.catalog.discounts if d.price}
+        if self.per_user:
+            amounts.add(self.per_user.amount)
+        percents = {round(self.latest.feature_adoption * 100)} if self.latest else set()
+        counts = {acct.seats_purchased or 0, acct.locations or 0, acct.health_score, self.active_users, 1}
+        counts |= {self.smaller_seats, *(d.months_free or 0 for d in self.catalog.discounts)}
+        if self.latest:
+            counts.add(self.latest.power_users)
+        for o in a.opportunities:
+            counts |= {o.seats_to_add, (acct.seats_purchased or 0) + o.seats_to_add}
+        for key in ("users_from", "users_to", "actions_from", "actions_to", "users_next_quarter"):
+            if key in a.trajectory:
+                counts.add(round(a.trajectory[key]))
+        for key in ("users_growth", "actions_growth"):
+            if key in a.trajectory:
+                percents.add(round(a.trajectory[key] * 100))
+        for text in trusted:
+            percents |= {round(float(v)) for m in grounding.PERCENT.finditer(text) for v in _nums(m["n"])}
+            counts |= {int(v) for n in re.findall(grounding.NUM, text) for v in _nums(n) if v == int(v)}
+        dates = {a.today, acct.start_date, self.follow_up}
+        dates |= {d for d in (acct.renewal_date, a.timing.revisit_on) if d}
+        dates |= {g.achieved_on for g in self.data.goals if g.achieved_on}
+        dates |= {t.date for t in self.data.tickets} | {o.recorded_on for o in self.data.outcomes}
+        dates |= {c.since for c in self.data.contacts if c.since}
+        dates |= {date.fromisoformat(d) for t in trusted for d in re.findall(r"\d{4}-\d{2}-\d{2}", t)}
+        banned: tuple[str, ...] = ()
+        if not offer:
+            banned = tuple(o.offering_name for o in a.opportunities if o.type != "seats")
+        own = grounding.fold(acct.name)
+        return grounding.Grounds(
+            amounts=frozenset(float(x) for x in amounts if x),
+            percents=frozenset(float(p) for p in percents),
+            counts=frozenset(int(c) for c in counts),
+            dates=frozenset(dates),
+            discount_names=tuple(d.name for d in self.catalog.discounts),
+            discount_percents=frozenset(float(d.percent) for d in self.catalog.discounts if d.percent),
+            months_free=frozenset(d.months_free for d in self.catalog.discounts if d.months_free),
+            other_accounts=tuple(n for n in self.other_accounts if grounding.fold(n) not in own),
+            banned=banned,
+            allow_amounts=offer,
+        )
+
+
+def _nums(token: str) -> set[float]:
+    return grounding.number_values(token)

@@ -1,0 +1,227 @@
+"""The grounding check: a model's text may only use the amounts, percentages, counts and dates of its facts.
+
+Pure functions over text and a Grounds value; nothing here knows about models, handlers or databases.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+NUM = r"\d{1,3}(?:[.,\u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+MULTIPLIERS = {
+    "k": 1e3, "rb": 1e3, "ribu": 1e3, "thousand": 1e3, "nghìn": 1e3, "ngàn": 1e3, "n": 1e3,
+    "m": 1e6, "mn": 1e6, "mil": 1e6, "million": 1e6, "millions": 1e6, "jt": 1e6, "juta": 1e6,
+    "j": 1e6, "tr": 1e6, "triệu": 1e6, "trieu": 1e6,
+    "b": 1e9, "bn": 1e9, "billion": 1e9, "miliar": 1e9, "milyar": 1e9, "bilion": 1e9,
+}  # fmt: skip
+MULT = r"(?:" + "|".join(sorted((re.escape(m) for m in MULTIPLIERS), key=len, reverse=True)) + r")"
+CUR_PRE = r"(?:Rp\.?|IDR|RM|MYR|S\$|SGD|US\$|USD|\$|฿|THB|₫|VNĐ|VND|₱|PHP)"
+CUR_POST = r"(?:IDR|MYR|SGD|USD|THB|VND|VNĐ|PHP|₫|฿|đồng|dong|đ|rupiah|ringgit|baht|pesos?|dollars?)"
+END = r"(?![\w])"
+AMOUNT = re.compile(
+    rf"(?<![A-Za-z])(?P<pre>{CUR_PRE})\s?(?P<n1>{NUM})(?:\s?(?P<m1>{MULT}){END})?"
+    rf"|(?P<n2>{NUM})(?:\s?(?P<m2>{MULT}))?\s?(?P<post>{CUR_POST}){END}",
+    re.IGNORECASE,
+)
+PERCENT = re.compile(rf"(?P<n>{NUM})\s?(?:%|persen|peratus|percent|per cent|phần trăm)", re.IGNORECASE)
+MONTHS = {
+    **dict.fromkeys(["january", "jan", "januari", "enero", "มกราคม"], 1),
+    **dict.fromkeys(["february", "feb", "februari", "febrero", "pebrero", "กุมภาพันธ์"], 2),
+    **dict.fromkeys(["march", "mar", "maret", "mac", "marso", "มีนาคม"], 3),
+    **dict.fromkeys(["april", "apr", "abril", "เมษายน"], 4),
+    **dict.fromkeys(["may", "mei", "mayo", "พฤษภาคม"], 5),
+    **dict.fromkeys(["june", "jun", "juni", "hunyo", "มิถุนายน"], 6),
+    **dict.fromkeys(["july", "jul", "juli", "julai", "hulyo", "กรกฎาคม"], 7),
+    **dict.fromkeys(["august", "aug", "agustus", "ogos", "agosto", "สิงหาคม"], 8),
+    **dict.fromkeys(["september", "sep", "sept", "setyembre", "กันยายน"], 9),
+    **dict.fromkeys(["october", "oct", "oktober", "okt", "oktubre", "ตุลาคม"], 10),
+    **dict.fromkeys(["november", "nov", "nobyembre", "พฤศจิกายน"], 11),
+    **dict.fromkeys(["december", "dec", "desember", "des", "disember", "disyembre", "ธันวาคม"], 12),
+}
+MONTH = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+DATES = [
+    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
+    re.compile(r"\b(?P<d>\d{1,2})[.-](?P<m>\d{1,2})[.-](?P<y>\d{4})\b"),
+    re.compile(r"\b(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{2}|\d{4}))?\b"),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{MONTH}(?:,?\s+(?P<y>\d{{4}}))?(?!\w)", re.I),
+    re.compile(rf"(?<!\w){MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}}))?", re.I),
+    re.compile(r"\b(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:,?\s+(?:năm\s+)?(?P<y>\d{4}))?", re.I),
+]
+COUNT_NOUNS = (
+    r"seats?|users?|licen[cs]es?|outlets?|locations?|branches|branch|clinics?|stores?|shops?|staff|"
+    r"people|members?|kursi|lisensi|lesen|pengguna|akaun|akun|cabang|cawangan|lokasi|toko|kedai|staf|"
+    r"orang|ahli|tempat"
+)
+COUNT = re.compile(rf"(?P<n>{NUM})\s+(?:[^\W\d]+\s+){{0,2}}?(?:{COUNT_NOUNS})\b", re.IGNORECASE)
+BARE = re.compile(rf"(?<![\w.,])(?P<n>{NUM})(?![\w])")
+DISCOUNT_WORDS = re.compile(
+    r"discount|diskon|diskaun|potongan|rebate|rebat|percent off|% off|giảm giá|ส่วนลด|cashback|voucher|promo",
+    re.IGNORECASE,
+)
+FREE_MONTHS = re.compile(
+    r"(?P<a>\d+)\s*(?:bulan|months?)\s*(?:free|gratis|percuma)"
+    r"|(?:free|gratis|percuma)\s*(?:for\s*|selama\s*)?(?P<b>\d+)\s*(?:bulan|months?)",
+    re.IGNORECASE,
+)
+PLACEHOLDER = re.compile(
+    r"\{[^}]*\}|\[(?:your |the )?(?:name|company|customer|nama|date|amount|price|contact)[^\]]*\]"
+    r"|<[A-Z_]{3,}>|\bTODO\b|\bXXX\b|lorem ipsum",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Grounds:
+    """Everything a text may state: the numbers and dates of its facts and the catalog's discounts."""
+
+    amounts: frozenset[float] = frozenset()
+    percents: frozenset[float] = frozenset()
+    counts: frozenset[int] = frozenset()
+    dates: frozenset[date] = frozenset()
+    discount_names: tuple[str, ...] = ()
+    discount_percents: frozenset[float] = frozenset()
+    months_free: frozenset[int] = frozenset()
+    other_accounts: tuple[str, ...] = ()
+    banned: tuple[str, ...] = ()  # phrases that must not appear, e.g. an offer's name in a check-in
+    allow_amounts: bool = True
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form for comparing names."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("đ", "d"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def number_values(token: str) -> set[float]:
+    """Every reading of a formatted number: '1.350' is 1350 (or 1.35), '4,5' is 4.5, '9,000,000' 9000000."""
+    t = token.replace("\u00a0", "").replace("\u202f", "")
+    if not re.search(r"[.,]", t):
+        return {float(t)}
+    out: set[float] = set()
+    groups = re.split(r"[.,]", t)
+    if all(len(g) == 3 for g in groups[1:]) and len(set(re.findall(r"[.,]", t))) == 1:
+        out.add(float("".join(groups)))
+    last = max(t.rfind("."), t.rfind(","))
+    head, tail = t[:last], t[last + 1 :]
+    head_groups = re.split(r"[.,]", head)
+    if all(len(g) == 3 for g in head_groups[1:]) and t[last] not in head:
+        out.add(float("".join(head_groups) + "." + tail))
+    return out
+
+
+def amount_values(number: str, multiplier: str | None) -> set[float]:
+    factor = MULTIPLIERS.get((multiplier or "").casefold(), 1.0)
+    return {v * factor for v in number_values(number)}
+
+
+def _near(values: set[float], allowed: frozenset[float], rel: float) -> bool:
+    return any(abs(v - a) <= max(rel * abs(a), 0.5) for v in values for a in allowed)
+
+
+def _date_ok(d: int, m: int, y: int | None, allowed: frozenset[date]) -> bool:
+    if y is not None and y < 100:
+        y += 2000
+    return any(a.day == d and a.month == m and (y is None or a.year == y) for a in allowed)
+
+
+def find_dates(text: str) -> list[tuple[tuple[int, int], int, int, int | None, str]]:
+    """(span, day, month, year or None, matched text) for every date-looking thing in a text."""
+    found = []
+    for pattern in DATES:
+        for m in pattern.finditer(text):
+            groups = m.groupdict()
+            month = MONTHS[groups["mon"].casefold()] if groups.get("mon") else int(groups["m"])
+            year = int(groups["y"]) if groups.get("y") else None
+            found.append((m.span(), int(groups["d"]), month, year, m.group(0)))
+    return found
+
+
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(span[0] < b and a < span[1] for a, b in taken)
+
+
+def check(text: str, grounds: Grounds) -> list[str]:
+    """Every problem that makes a text unsafe to send; an empty list means it is grounded."""
+    problems: list[str] = []
+    taken: list[tuple[int, int]] = []
+    for span, d, m, y, raw in find_dates(text):
+        if _overlaps(span, taken):
+            continue
+        taken.append(span)
+        if raw == "24/7" or not (1 <= m <= 12 and 1 <= d <= 31):
+            continue
+        ok = _date_ok(d, m, y, grounds.dates)
+        if not ok and d <= 12 and "/" in raw:  # 11/24 read the American way
+            ok = _date_ok(m, d, y, grounds.dates)
+        if not ok:
+            problems.append(f"date not in the facts: {raw}")
+    for m in AMOUNT.finditer(text):
+        if _overlaps(m.span(), taken):
+            continue
+        taken.append(m.span())
+        number, mult = (m["n1"], m["m1"]) if m["n1"] else (m["n2"], m["m2"])
+        if not grounds.allow_amounts:
+            problems.append(f"amount in a message that must not quote prices: {m.group(0).strip()}")
+        elif not _near(amount_values(number, mult), grounds.amounts, 0.05 if mult else 0.005):
+            problems.append(f"amount not in the facts: {m.group(0).strip()}")
+    for m in PERCENT.finditer(text):
+        if _overlaps(m.span(), taken):
+            continue
+        taken.append(m.span())
+        if not _near(number_values(m["n"]), grounds.percents | grounds.discount_percents, 0.0):
+            problems.append(f"percentage not in the facts: {m.group(0)}")
+    for m in COUNT.finditer(text):
+        span = m.span("n")
+        if _overlaps(span, taken):
+            continue
+        taken.append(span)
+        if not any(v == int(v) and int(v) in grounds.counts for v in number_values(m["n"])):
+            problems.append(f"count not in the facts: {m.group(0)}")
+    for m in BARE.finditer(text):
+        if _overlaps(m.span(), taken):
+            continue
+        values = number_values(m["n"])
+        if max(values) < 1000 or (re.fullmatch(r"\d{4}", m["n"]) and 1990 <= int(m["n"]) <= 2100):
+            continue
+        if not (_near(values, grounds.amounts, 0.005) or any(int(v) in grounds.counts for v in values)):
+            problems.append(f"number not in the facts: {m['n']}")
+    problems += _discounts(text, grounds)
+    problems += _names(text, grounds)
+    if found := PLACEHOLDER.search(text):
+        problems.append(f"placeholder left in the text: {found.group(0)}")
+    return problems
+
+
+def _discounts(text: str, grounds: Grounds) -> list[str]:
+    """Only the catalog's standing offers: named, with their own numbers, never a made-up percentage off."""
+    problems = []
+    names = [fold(n) for n in grounds.discount_names]
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        if DISCOUNT_WORDS.search(sentence):
+            for m in PERCENT.finditer(sentence):
+                if not _near(number_values(m["n"]), grounds.discount_percents, 0.0):
+                    problems.append(f"discount not in the catalog: {m.group(0)}")
+            if not any(n in fold(sentence) for n in names):
+                problems.append(f"mentions a discount the catalog does not offer: “{sentence.strip()[:80]}”")
+        for m in FREE_MONTHS.finditer(sentence):
+            months = int(m["a"] or m["b"])
+            if months != 1 and months not in grounds.months_free:
+                problems.append(f"free months not in the catalog: {m.group(0)}")
+    return problems
+
+
+def _names(text: str, grounds: Grounds) -> list[str]:
+    folded = fold(text)
+    return [
+        f"names another account: {name}"
+        for name in grounds.other_accounts
+        if name.strip() and re.search(rf"(?<!\w){re.escape(fold(name))}(?!\w)", folded)
+    ] + [
+        f"mentions “{b}” in a message that must not make an offer"
+        for b in grounds.banned
+        if re.search(rf"(?<!\w){re.escape(fold(b))}(?!\w)", folded)
+    ]

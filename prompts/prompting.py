@@ -1,0 +1,183 @@
+"""What the model sees: prompt files filled with the facts, and account text fenced off as data.
+
+Pure (no LangChain here), so the prompts and their size are testable without a model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from prompts.facts import LANGUAGE_NAMES, Facts
+from prompts.offline.text import bank, tone
+from prompts.offline.values import evidence, values
+
+TEMPLATES = Path(__file__).parent / "templates"
+MAX_TICKETS = 4
+MAX_TICKET_CHARS = 240
+TOKEN_BUDGET = 2000
+OBJECTION_WORDS = {
+    "budget": "We don't have budget",
+    "happy": "We're happy with the current plan",
+    "think": "Let me think about it",
+}
+DIAGNOSE = {
+    "budget": "is it no budget, or an unclear return? when does budget free up? who else decides?",
+    "happy": "is anything still done by hand or with a workaround?",
+    "think": "what information would help, and who else is involved?",
+}
+CHANNEL_RULES = {
+    "email": "Email: a value-first subject line (never 'upgrade'); body 200-300 words in short paragraphs.",
+    "whatsapp": "WhatsApp: body under 900 characters, *bold* and _italic_ only, no headings; subject empty.",
+    "slack": "Slack message: under 1,200 characters, *bold* and _italic_ only, no headings; subject empty.",
+}
+KIND_RULES = {
+    "proposal": (
+        "Proposal structure: opening that acknowledges their success; the pattern observed (their own "
+        "numbers); what it means; the offer as the answer to that need; the value; the investment, "
+        "after the value; a collaborative next step (demo, walk-through or trial)."
+    ),
+    "check_in": (
+        "Relationship check-in, NOT a proposal: no offer, no product or plan names, no prices. Thank them, "
+        "recognise what they achieved, offer help with what is getting in the way, suggest a short call."
+    ),
+}
+
+
+@cache
+def template(name: str) -> str:
+    """A prompt file of prompts/templates, read once."""
+    return (TEMPLATES / f"{name}.md").read_text("utf-8")
+
+
+def estimate_tokens(text: str) -> int:
+    """A conservative token count (about 3.5 characters a token) that needs no tokenizer download."""
+    return int(len(text) / 3.5) + 1
+
+
+def language_rules(language: str) -> str:
+    name = LANGUAGE_NAMES.get(language, "English")
+    if language in ("th", "vi", "fil"):
+        return f"greeting and courtesy/closing lines in {name}; the body in English."
+    return f"everything in {name}."
+
+
+def _clean(text: str) -> str:
+    """Account text can never close the data fence or open a new one."""
+    text = re.sub(r"</?\s*(account_data|facts)\s*>", "", text, flags=re.IGNORECASE)
+    return " ".join(text.split())[:MAX_TICKET_CHARS]
+
+
+def account_data(f: Facts) -> str:
+    """The newest tickets and conversations, as data lines."""
+    recent = sorted(f.data.tickets, key=lambda t: t.date, reverse=True)[:MAX_TICKETS]
+    rows = [
+        {"date": t.date.isoformat(), "kind": t.kind, "subject": _clean(t.subject), "body": _clean(t.body)}
+        for t in recent
+    ]
+    return "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) or "(none)"
+
+
+def prompt_facts(f: Facts, *, offer: bool = True) -> dict[str, Any]:
+    """The facts as the model should quote them: every number already formatted for the locale."""
+    en = bank("en")
+    english = f.with_language("en") if f.language != "en" else f
+    v = values(f, bank(f.language))
+    p = f.profile
+    a = f.assessment
+    out: dict[str, Any] = {
+        "account": f.account.name,
+        "country": p["name"],
+        "industry": f.account.industry,
+        "mode": f.mode if offer else "check_in",
+        "recipient": {"name": f.contact.name, "role": f.contact.role, "address_as": f.contact.salutation}
+        if f.contact
+        else None,
+        "also_involve": f.sponsor.salutation if f.sponsor and tone(f.account.country)["sponsor"] else None,
+        "usage": {"active_users": v["active"], "seats": v["seats"], "features_adopted": v.get("adoption")},
+        "evidence": evidence(english, en, values(english, en), 4, "llm"),
+        "goals_achieved": [f"{g.goal} ({f.date(g.achieved_on)})" for g in _achieved(f)][:2],
+        "goals_open": [g.goal for g in f.data.goals if g.status != "achieved"][:2],
+        "moment": f.moment,
+        "follow_up_date": f.date(f.follow_up),
+        "tone": {"style": p["style"], "decisions": p["decisions"], "do": p["do"], "avoid": p["avoid"]},
+    }
+    if f.account.renewal_date:
+        out["renewal_date"] = f.date(f.account.renewal_date)
+    if out["mode"] == "check_in":
+        out["why_not_now"] = list(f.why_check_in)
+        out["first"] = list(a.timing.first or a.readiness.first)
+    elif f.best:
+        out["offer"] = {
+            "name": v["offering"],
+            "type": f.best.type,
+            "investment": f"{v['price']} {v['period']}",
+            "per_active_user": v.get("per_user"),
+            "adds": v.get("target_features"),
+        }
+        out["allowed_offers"] = [_offer_text(f, d) for d in f.discounts()]
+        if a.timing.trial_offered:
+            out["trial"] = f"they said maybe: offer {f.best.offering_name} free for 1 month, then follow up"
+    return {k: val for k, val in out.items() if val not in (None, [], "")}
+
+
+def _achieved(f: Facts) -> list[Any]:
+    return [g for g in f.data.goals if g.status == "achieved" and g.achieved_on]
+
+
+def _offer_text(f: Facts, d: Any) -> str:
+    if d.months_free:
+        return f"{d.name}: pay a year in advance, {d.months_free} months free"
+    if d.price is not None:
+        return f"{d.name}: {f.money(d.price)}"
+    return f"{d.name}: {d.percent:g}% off"
+
+
+def json_hint(schema: type[BaseModel]) -> str:
+    """For models without tool calling: the shape of the JSON answer, in one line."""
+    fields = ", ".join(f'"{name}"' for name in schema.model_fields)
+    return f"\nReply with only a JSON object with the keys {fields}."
+
+
+def messages(
+    task: str, f: Facts, schema: type[BaseModel], *, kind: str = "", hint: bool = False
+) -> list[tuple[str, str]]:
+    """(role, text) pairs for one model call: the system rules, then the task with its facts and data."""
+    offer = f.mode == "proposal" if task == "draft" else True
+    facts = json.dumps(prompt_facts(f, offer=offer), ensure_ascii=False, separators=(",", ":"))
+    nobody = bank(f.language)["no_contact"].format(account=f.account.name)
+    address = f.contact.salutation if f.contact else nobody
+    common = {
+        "facts": facts,
+        "account_data": account_data(f),
+        "format": json_hint(schema) if hint else "",
+        "language_rules": language_rules(f.language),
+        "address": address,
+    }
+    if task == "draft":
+        human = template("draft").format(
+            kind="relationship check-in" if f.mode == "check_in" else "proposal",
+            channel=f.channel,
+            channel_rules=CHANNEL_RULES.get(f.channel, CHANNEL_RULES["email"]),
+            kind_rules=KIND_RULES[f.mode],
+            sender=f.sender or bank(f.language)["team_signature"],
+            **common,
+        )
+    elif task == "objection":
+        human = template("objection").format(
+            objection=OBJECTION_WORDS[kind],
+            language=LANGUAGE_NAMES.get(f.language, "English"),
+            diagnose=DIAGNOSE[kind],
+            pace="patient, no deadline" if f.patient else "clear and concrete",
+            **common,
+        )
+    else:
+        rules = KIND_RULES["check_in"] if f.mode == "check_in" else ""
+        note = f"Timing says not now. {rules}" if rules else ""
+        human = template("brief").format(kind_rules=note, **common)
+    return [("system", template("system")), ("human", human)]
