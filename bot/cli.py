@@ -38,12 +38,11 @@ def _print_json(payload: object) -> None:
 @app.command()
 def demo() -> None:
     """Create the database if needed and load the demo portfolio (idempotent)."""
-    from storage.demo import DEMO_TEAM, load_demo
-
     from bot.console import show
     from bot.runtime import context, ready_engine, today
     from handlers.commands import Command
     from handlers.dispatch import handle
+    from storage.demo import DEMO_TEAM, load_demo
 
     settings = _settings()
     engine = ready_engine(settings)
@@ -66,9 +65,8 @@ def import_(
     paths: list[Path] = typer.Argument(..., help="CSV files, catalog.yaml, or folders of them"),
 ) -> None:
     """Import CSV files and catalog.yaml, all or nothing."""
-    from storage.importer import ImportFailed, import_paths
-
     from bot.runtime import ready_engine
+    from storage.importer import ImportFailed, import_paths
 
     engine = ready_engine(_settings())
     try:

@@ -13,11 +13,16 @@ from starlette.routing import BaseRoute, Route
 from bot.settings import Settings
 
 
-def create_web_app(settings: Settings, engine: Engine, *, extra_status: dict[str, Any] | None = None) -> Starlette:
+def create_web_app(
+    settings: Settings, engine: Engine, *, extra_status: dict[str, Any] | None = None
+) -> Starlette:
     """Routes for whatever is configured; nothing starts until uvicorn serves the app."""
     routes: list[BaseRoute] = []
-    status: dict[str, Any] = {"slack": "off", "twilio": "off",
-                              "model": "on" if settings.model_enabled else "offline writer"}
+    status: dict[str, Any] = {
+        "slack": "off",
+        "twilio": "off",
+        "model": "on" if settings.model_enabled else "offline writer",
+    }
     if settings.slack_enabled and settings.slack_signing_secret:
         from bot.slack.app import slack_routes
 

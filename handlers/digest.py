@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from handlers.assessing import assess_team
 from handlers.commands import Command
@@ -64,7 +64,7 @@ def digest_json(d: Digest) -> dict[str, Any]:
 def render(d: Digest, session: Session) -> Reply:
     """One section per owner; each account with its signal, offer, value and next step."""
     tracked = {(o.account_id, o.type, o.offering) for o in open_opportunities(session)}
-    names = {c.email: c for c in session.query(db.Csm).all()}
+    names = {c.email: c for c in session.exec(select(db.Csm))}
     sections, buttons = [], []
     for owner, items in d.by_owner.items():
         csm = names.get(owner)

@@ -7,7 +7,7 @@ from sqlmodel import Session
 from handlers.assessing import assess_one
 from handlers.commands import Command
 from handlers.context import Context
-from handlers.present import account_buttons, assessment_json, money, opportunity_line
+from handlers.present import account_buttons, assessment_json, opportunity_line, recommendation
 from handlers.reply import Reply, Section
 from playbooks.model import Assessment
 
@@ -31,22 +31,7 @@ def render(a: Assessment) -> Reply:
         )
     best = a.best
     if best:
-        sections.append(
-            Section(
-                "Recommendation",
-                fields=(
-                    ("Offer", best.offering_name),
-                    ("Priority", best.priority.replace("_", " ")),
-                    (
-                        "Score",
-                        f"{best.scores.composite} (signal {best.scores.signal} · fit {best.scores.fit} · "
-                        f"timing {best.scores.timing})",
-                    ),
-                    ("Est. value", money(acct, best.est_value)),
-                ),
-                lines=tuple(f"• {e}" for e in best.scores.evidence),
-            )
-        )
+        sections.append(recommendation(acct, best))
         sections.append(
             Section(
                 "Opportunities",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.reply import Button
+from handlers.reply import Button, Section
 from playbooks.model import Account, Assessment, Money, Opportunity
 from playbooks.money import format_money, locale_for
 
@@ -108,3 +108,21 @@ def account_buttons(account_id: str, *, draft_language: str = "", proposed: bool
         Button("Snooze 30 days", "snooze", account_id),
     ]
     return buttons
+
+
+def recommendation(account: Account, best: Opportunity) -> Section:
+    """The best offer at a glance: offer, priority, score and value side by side, evidence under them."""
+    scores = best.scores
+    return Section(
+        "Recommendation",
+        fields=(
+            ("Offer", best.offering_name),
+            ("Priority", best.priority.replace("_", " ")),
+            (
+                "Score",
+                f"{scores.composite} (signal {scores.signal} · fit {scores.fit} · timing {scores.timing})",
+            ),
+            ("Est. value", money(account, best.est_value)),
+        ),
+        lines=tuple(f"• {e}" for e in scores.evidence),
+    )

@@ -38,6 +38,7 @@ from storage.csv_schema import SPECS, Col, FileSpec
 from storage.csv_source import BadRecord, Source, discover, records, scan
 from storage.models import Account, CatalogDoc, Csm, Team
 from storage.upsert import BATCH, Writer, store_catalog
+from storage.usage_summary import refresh as refresh_summaries
 
 MAX_ERRORS = 50
 PROGRESS_LINES = 50_000
@@ -102,6 +103,7 @@ def import_paths(engine: Engine, paths: list[Path], console: Console | None = No
             run.report_duplicates(files)
         if run.errors:
             raise ImportFailed(run.errors)
+        refresh_summaries(conn, run.usage_accounts)
     return ImportSummary(run.results, run.warnings)
 
 
@@ -132,6 +134,7 @@ class _Run:
             "plan": plans or set(),
         }
         self.seen: dict[str, set[bytes]] = {}
+        self.usage_accounts: set[str] = set()  # whose usage summaries this import must recompute
         self.duplicates: list[tuple[Source, int, tuple[Any, ...]]] = []
 
     def error(self, name: str, line: int | None, column: str, message: str) -> None:
@@ -194,6 +197,8 @@ class _Run:
                     row = self._row(file, line, fields)
                     if row is not None and self.writing:
                         writer.add(row)
+                        if spec.kind == "usage":
+                            self.usage_accounts.add(row["account_id"])
                     if n % BATCH == 0:
                         tick(line)
             if self.writing:

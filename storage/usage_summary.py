@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlmodel import Session
 
 from playbooks.model import UsagePoint, UsageSummary
@@ -53,7 +53,7 @@ def from_columns(latest_gap: int, base_gap: int, v: Sequence[Any]) -> UsageSumma
     )
 
 
-def _rows_by_account(session: Session, ids: list[str]) -> Iterator[tuple[str, list[UsagePoint]]]:
+def _rows_by_account(session: Session | Connection, ids: list[str]) -> Iterator[tuple[str, list[UsagePoint]]]:
     q = (
         select(
             db.Usage.account_id,
@@ -78,7 +78,7 @@ def _rows_by_account(session: Session, ids: list[str]) -> Iterator[tuple[str, li
         yield current, points
 
 
-def refresh(session: Session, account_ids: Iterable[str]) -> int:
+def refresh(session: Session | Connection, account_ids: Iterable[str]) -> int:
     """Recompute the summaries of these accounts from their usage rows; returns how many were written."""
     ids = sorted(set(account_ids))
     written = 0

@@ -17,8 +17,16 @@ from storage.db import make_engine
 
 TODAY = date(2026, 11, 24)  # a Tuesday; the demo portfolio is generated relative to it
 SETTINGS_PREFIXES = ("OPENAI_", "SLACK_", "TWILIO_", "LANGSMITH_", "LANGCHAIN_")
-SETTINGS_NAMES = ("DATABASE_URL", "PUBLIC_BASE_URL", "PORT", "TODAY", "DIGEST_DAYS", "DIGEST_CAP",
-                  "LOG_LEVEL", "DIGEST_MISFIRE_GRACE_MINUTES")
+SETTINGS_NAMES = (
+    "DATABASE_URL",
+    "PUBLIC_BASE_URL",
+    "PORT",
+    "TODAY",
+    "DIGEST_DAYS",
+    "DIGEST_CAP",
+    "LOG_LEVEL",
+    "DIGEST_MISFIRE_GRACE_MINUTES",
+)
 
 
 @pytest.fixture(autouse=True)

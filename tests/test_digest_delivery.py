@@ -46,8 +46,11 @@ def deliver(settings: Settings, engine: Engine, team: str = "jakarta", day: date
 
 def delivery_row(engine: Engine, team: str = "jakarta", day: date = TODAY) -> db.DigestDelivery:
     with session_scope(engine) as s:
-        return s.scalars(select(db.DigestDelivery).where(db.DigestDelivery.team == team)
-                         .where(db.DigestDelivery.day == day)).one()
+        return s.scalars(
+            select(db.DigestDelivery)
+            .where(db.DigestDelivery.team == team)
+            .where(db.DigestDelivery.day == day)
+        ).one()
 
 
 def opportunity_count(engine: Engine) -> int:
@@ -78,7 +81,10 @@ def test_message_shows_owners_new_and_open_value_and_buttons(demo_engine, slack,
     assert "Kopi Nusantara (ID-001) [new]" in text
     assert "Batik Sentosa (ID-002) [open]" in text
     assert "est. Rp" in text  # the account's currency
-    assert post["metadata"] == {"event_type": EVENT_TYPE, "event_payload": {"team": "jakarta", "day": "2026-11-24"}}
+    assert post["metadata"] == {
+        "event_type": EVENT_TYPE,
+        "event_payload": {"team": "jakarta", "day": "2026-11-24"},
+    }
     assert "Kopi Nusantara" in post["text"]  # the notification text
     shown = {e["value"] for e in buttons(post)}
     assert shown == {"ID-001", "ID-002", "ID-003"}
@@ -91,7 +97,9 @@ def test_message_shows_owners_new_and_open_value_and_buttons(demo_engine, slack,
 def test_the_digest_buttons_work_through_the_action_handler(demo_engine, slack, settings):
     deliver(settings, demo_engine)
     ctx = Context(engine=demo_engine, today=TODAY, caller_email="dewi@example.com", channel="slack")
-    by_action = {e["action_id"].split(":")[0]: e["value"] for e in buttons(slack.posts[0]) if e["value"] == "ID-001"}
+    by_action = {
+        e["action_id"].split(":")[0]: e["value"] for e in buttons(slack.posts[0]) if e["value"] == "ID-001"
+    }
     assert handle_action("snooze", by_action["snooze"], ctx).title.startswith("Snoozed Kopi Nusantara")
     reply = handle_action("not_relevant", "ID-003", ctx)
     assert reply.ok and reply.data["signals"]
@@ -175,8 +183,16 @@ def test_pending_digests_of_other_days_are_left_alone(demo_engine, slack, settin
 
 def test_a_process_killed_between_recording_and_sending_is_resumed_once(demo_engine, slack, settings):
     with session_scope(demo_engine) as s:
-        s.add(db.DigestDelivery(team="jakarta", day=TODAY, status="sending", claimed_by="dead:1",
-                                claimed_at=db.utcnow() - timedelta(minutes=30), attempts=1))
+        s.add(
+            db.DigestDelivery(
+                team="jakarta",
+                day=TODAY,
+                status="sending",
+                claimed_by="dead:1",
+                claimed_at=db.utcnow() - timedelta(minutes=30),
+                attempts=1,
+            )
+        )
     result = deliver(settings, demo_engine)
     assert result.status == "sent"
     assert deliver(settings, demo_engine).status == "already_sent"
@@ -186,8 +202,16 @@ def test_a_process_killed_between_recording_and_sending_is_resumed_once(demo_eng
 
 def test_a_fresh_claim_is_left_to_its_owner(demo_engine, slack, settings):
     with session_scope(demo_engine) as s:
-        s.add(db.DigestDelivery(team="jakarta", day=TODAY, status="sending", claimed_by="alive:1",
-                                claimed_at=db.utcnow(), attempts=1))
+        s.add(
+            db.DigestDelivery(
+                team="jakarta",
+                day=TODAY,
+                status="sending",
+                claimed_by="alive:1",
+                claimed_at=db.utcnow(),
+                attempts=1,
+            )
+        )
     result = deliver(settings, demo_engine)
     assert result.status == "busy" and "alive:1" in result.error
     assert slack.posts == []
@@ -195,11 +219,28 @@ def test_a_fresh_claim_is_left_to_its_owner(demo_engine, slack, settings):
 
 def test_a_process_killed_after_posting_is_not_posted_again(demo_engine, slack, settings):
     dead_ts = "1795000000.000100"
-    slack.posts.append({"channel": "#cs-jakarta", "ts": dead_ts, "text": "digest", "metadata": {
-        "event_type": EVENT_TYPE, "event_payload": {"team": "jakarta", "day": TODAY.isoformat()}}})
+    slack.posts.append(
+        {
+            "channel": "#cs-jakarta",
+            "ts": dead_ts,
+            "text": "digest",
+            "metadata": {
+                "event_type": EVENT_TYPE,
+                "event_payload": {"team": "jakarta", "day": TODAY.isoformat()},
+            },
+        }
+    )
     with session_scope(demo_engine) as s:
-        s.add(db.DigestDelivery(team="jakarta", day=TODAY, status="sending", claimed_by="dead:1",
-                                claimed_at=db.utcnow() - timedelta(minutes=30), attempts=1))
+        s.add(
+            db.DigestDelivery(
+                team="jakarta",
+                day=TODAY,
+                status="sending",
+                claimed_by="dead:1",
+                claimed_at=db.utcnow() - timedelta(minutes=30),
+                attempts=1,
+            )
+        )
     result = deliver(settings, demo_engine)
     assert (result.status, result.ts) == ("sent", dead_ts)
     assert slack.count("chat.postMessage") == 0
@@ -209,8 +250,16 @@ def test_a_process_killed_after_posting_is_not_posted_again(demo_engine, slack, 
 def test_without_history_access_a_stale_claim_still_posts(demo_engine, slack, settings):
     slack.history_error = "missing_scope"
     with session_scope(demo_engine) as s:
-        s.add(db.DigestDelivery(team="jakarta", day=TODAY, status="sending", claimed_by="dead:1",
-                                claimed_at=db.utcnow() - timedelta(minutes=30), attempts=1))
+        s.add(
+            db.DigestDelivery(
+                team="jakarta",
+                day=TODAY,
+                status="sending",
+                claimed_by="dead:1",
+                claimed_at=db.utcnow() - timedelta(minutes=30),
+                attempts=1,
+            )
+        )
     assert deliver(settings, demo_engine).status == "sent"
     assert len(slack.posts) == 1
 

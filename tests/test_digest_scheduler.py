@@ -135,8 +135,14 @@ def test_teams_added_changed_or_removed_are_picked_up_without_a_restart(teams_en
             sync_jobs(scheduler, settings)
             before = jobs(scheduler)["digest:singapore"].next_run_time
             with session_scope(teams_engine) as s:
-                s.add(db.Team(team="penang", slack_channel="#cs-penang", timezone="Asia/Kuala_Lumpur",
-                              digest_time="09:00"))
+                s.add(
+                    db.Team(
+                        team="penang",
+                        slack_channel="#cs-penang",
+                        timezone="Asia/Kuala_Lumpur",
+                        digest_time="09:00",
+                    )
+                )
                 jakarta = s.get(db.Team, "jakarta")
                 assert jakarta is not None
                 jakarta.digest_time = "09:15"

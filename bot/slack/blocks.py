@@ -110,6 +110,8 @@ def _title_blocks(reply: Reply) -> list[Block]:
 
 def _section_blocks(section: Section) -> list[Block]:
     heading = f"*{escape(section.heading.strip())}*" if section.heading.strip() else ""
+    if section.mention:  # the owner is pinged where their part of the message starts
+        heading = f"<@{section.mention}> {heading}".strip()
     blocks: list[Block] = []
     fields = [mrkdwn(_cut(f"*{escape(k)}*\n{escape(v)}", MAX_FIELD)) for k, v in section.fields]
     for i in range(0, len(fields), MAX_FIELDS):

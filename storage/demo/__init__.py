@@ -17,6 +17,7 @@ from sqlalchemy import Engine, delete, select
 from storage import models as db
 from storage.db import session_scope
 from storage.importer import ImportSummary, import_paths
+from storage.usage_summary import refresh as refresh_summaries
 
 HERE = Path(__file__).parent
 DEMO_TEAM = "jakarta"
@@ -170,6 +171,8 @@ def load_demo(engine: Engine, today: date, progress: Console | None = None) -> I
             {(r["account_id"], r["date"], r["subject"]) for r in fresh["tickets"]},
             lambda r: (r.account_id, r.date.isoformat(), r.subject),
         )
+        session.flush()
+        refresh_summaries(session, ids)  # the pruned snapshots must leave the summaries too
         session.execute(delete(db.Outcome).where(db.Outcome.recorded_by == SEEDED_BY))
         for a in spec["accounts"]:
             for o in a.get("outcomes", ()):

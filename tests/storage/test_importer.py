@@ -602,3 +602,20 @@ def test_catalog_errors(loaded: Engine, text: str, expected: str) -> None:
     write("accounts.csv", account(plan="tier1"))
     assert errors_of(loaded, "catalog.yaml", "accounts.csv") == [expected]
     assert snapshot(loaded) == before
+
+
+def test_a_newer_snapshot_is_what_the_engine_reads_next(loaded: Engine) -> None:
+    """Importing usage refreshes the engine's precomputed view, so the next assessment sees the new day."""
+    from sqlmodel import Session
+
+    from storage.repository import load_accounts
+
+    def latest_users() -> tuple[date, int]:
+        with Session(loaded) as s:
+            [data] = load_accounts(s, ["ID-001"], today=date(2026, 11, 24))
+            assert data.summary is not None and data.usage == ()  # read from the summary, not the rows
+            return data.summary.latest.date, data.summary.latest.active_users
+
+    assert latest_users() == (date(2026, 11, 1), 14)
+    import_paths(loaded, [write("more/usage.csv", USAGE_HEADER + "ID-001,2026-11-20,19,6,80,1200,0.95\n")])
+    assert latest_users() == (date(2026, 11, 20), 19)
