@@ -25,20 +25,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
 from bot.settings import Settings
-from handlers.assessing import assess_team
-from handlers.digest import render
-from handlers.present import TYPE_WORDS
-from handlers.reply import Button, Reply, Section
-from playbooks.digest import build
-from playbooks.model import Assessment
+from handlers.digest import compose
+from handlers.reply import Reply
 from storage import models as db
 from storage.db import session_scope
 from storage.repository import teams
 from storage.tracking import log as log_activity
-from storage.tracking import snoozed, track
+from storage.tracking import track
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -94,80 +89,6 @@ def due_day(team: db.Team, now: datetime) -> date:
     return local.date() if local >= scheduled_at(team, local.date()) else local.date() - timedelta(days=1)
 
 
-def compose(session: Session, team: str, day: date, *, cap: int | None = None) -> Reply:
-    """The digest exactly as it is posted; reads only, so printing it records nothing."""
-    return _compose(session, team, day, cap)[0]
-
-
-def _compose(session: Session, team: str, day: date, cap: int | None) -> tuple[Reply, list[Assessment]]:
-    assessments = assess_team(session, team, day)
-    digest = build(team, day, assessments, snoozed(session, day), cap=cap)
-    reply = render(digest, session)
-    shown = [i.assessment.account for items in digest.by_owner.values() for i in items]  # as listed
-    reply.buttons = [b for a in shown for b in digest_buttons(a.account_id, a.name)]
-    overdue = overdue_calls(session, team, day)
-    if overdue:
-        reply.sections.append(overdue_section(session, overdue, day))
-    reply.data["overdue"] = [
-        {
-            "account_id": o.account_id,
-            "account": name,
-            "owner": o.owner_email,
-            "offering": o.offering,
-            "due": o.qualification_due.isoformat() if o.qualification_due else None,
-        }
-        for o, name in overdue
-    ]
-    return reply, assessments
-
-
-def digest_buttons(account_id: str, name: str) -> list[Button]:
-    """The four actions on each digest account; handlers/actions.py answers them by action name."""
-    return [
-        Button(f"Prep call: {name}", "prep", account_id, command=f"prep {account_id}", style="primary"),
-        Button(f"Draft: {name}", "draft", account_id, command=f"draft {account_id}"),
-        Button(f"Snooze: {name}", "snooze", account_id),
-        Button(f"Not relevant: {name}", "not_relevant", account_id),
-    ]
-
-
-def overdue_calls(session: Session, team: str, day: date) -> list[tuple[db.Opportunity, str]]:
-    """Opportunities still `identified` past their qualification-call date, with the account name."""
-    rows = session.execute(
-        select(db.Opportunity, db.Account.name)
-        .join(db.Account, db.Account.account_id == db.Opportunity.account_id)  # type: ignore[arg-type]
-        .where(
-            db.Account.team == team,
-            db.Opportunity.status == "identified",
-            db.Opportunity.qualification_due < day,
-        )  # type: ignore[operator]
-        .order_by(db.Opportunity.owner_email, db.Opportunity.qualification_due, db.Account.name)  # type: ignore[arg-type]
-    )
-    return [(r[0], r[1]) for r in rows]
-
-
-def overdue_section(session: Session, overdue: list[tuple[db.Opportunity, str]], day: date) -> Section:
-    csms = {c.email: c for c in session.scalars(select(db.Csm))}
-    lines = []
-    for opp, name in overdue:
-        csm = csms.get(opp.owner_email)
-        who = mention(csm, opp.owner_email)
-        due = opp.qualification_due or day
-        what = f"{opp.offering_name} ({TYPE_WORDS.get(opp.type, opp.type)})"
-        lines.append(
-            f"• {who} — {name} ({opp.account_id}): {what}, qualification call due {due.isoformat()}, "
-            f"{(day - due).days} day(s) overdue"
-        )
-    return Section(heading=f"Overdue qualification calls — {len(overdue)}", lines=tuple(lines))
-
-
-def mention(csm: db.Csm | None, email: str) -> str:
-    """A Slack mention pings the owner; without a Slack id, their name (or email) still says who."""
-    if csm and csm.slack_user_id:
-        return f"<@{csm.slack_user_id}>"
-    return csm.name if csm else email
-
-
 def deliver_digest(
     settings: Settings,
     engine: Engine,
@@ -198,7 +119,7 @@ def deliver_digest(
             log.warning("digest %s %s: found the message an earlier round posted (ts=%s)", team, day, ts)
             return _mark_sent(engine, delivery_id, worker, ts, due + grace, 0)
         with session_scope(engine) as session:
-            reply, assessments = _compose(session, team, day, settings.digest_cap)  # before track: "new"
+            reply, assessments = compose(session, team, day, settings.digest_cap)  # before track: "new"
             opened = len(track(session, assessments, day))
         ts = post(client, channel, reply, {"team": team, "day": day.isoformat()}, sleep=sleep, delays=delays)
     except Exception as exc:  # any failure keeps the digest pending for the next round

@@ -62,4 +62,5 @@ def context(
         user_key=user_key,
         channel=channel,
         writer_factory=writer_factory(settings),
+        digest_cap=settings.digest_cap,
     )

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     public_base_url: str = ""
 
     digest_days: str = Field(default="mon-fri", description="APScheduler day_of_week for digests")
-    digest_cap: int = 10
+    digest_cap: int | None = None  # None: the cap of playbooks/thresholds.yaml
     digest_misfire_grace_minutes: int = 60
 
     @field_validator("*", mode="before")

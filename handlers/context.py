@@ -19,6 +19,7 @@ class Context:
     user_key: str = ""  # who to remember the last account for: "slack:U1", "whatsapp:+62…"
     channel: str = "console"  # console | slack | whatsapp
     writer_factory: Callable[[], Any] | None = None  # builds the writer on first use (imports are slow)
+    digest_cap: int | None = None  # DIGEST_CAP; None: the playbooks' default
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])  # ties log lines to a command
     _writer: Any = field(default=None, repr=False)
 

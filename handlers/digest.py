@@ -13,13 +13,34 @@ from handlers.context import Context
 from handlers.present import TYPE_WORDS, money
 from handlers.reply import Button, Reply, Section, notice
 from playbooks.digest import Digest, build
+from playbooks.model import Assessment
 from storage import models as db
 from storage.repository import teams
 from storage.tracking import open_opportunities, snoozed
 
 
-def compute(session: Session, team: str, day: date) -> Digest:
-    return build(team, day, assess_team(session, team, day), snoozed(session, day))
+def compute(session: Session, team: str, day: date, cap: int | None = None) -> Digest:
+    return build(team, day, assess_team(session, team, day), snoozed(session, day), cap=cap)
+
+
+def compose(session: Session, team: str, day: date, cap: int | None = None) -> tuple[Reply, list[Assessment]]:
+    """The digest exactly as it is posted, with the assessments it came from; reads only."""
+    assessments = assess_team(session, team, day)
+    reply = render(build(team, day, assessments, snoozed(session, day), cap=cap), session)
+    overdue = overdue_calls(session, team, day)
+    if overdue:
+        reply.sections.append(overdue_section(session, overdue, day))
+    reply.data["overdue"] = [
+        {
+            "account_id": o.account_id,
+            "account": name,
+            "owner": o.owner_email,
+            "offering": o.offering,
+            "due": o.qualification_due.isoformat() if o.qualification_due else None,
+        }
+        for o, name in overdue
+    ]
+    return reply, assessments
 
 
 def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
@@ -31,7 +52,7 @@ def handle(command: Command, ctx: Context, session: Session, account_id: str | N
         team = known[0]
     if team not in known:
         return notice("digest", f"Unknown team “{team}”. Teams: {', '.join(known) or 'none yet'}.")
-    return render(compute(session, team, ctx.today), session)
+    return compose(session, team, ctx.today, ctx.digest_cap)[0]
 
 
 def digest_json(d: Digest) -> dict[str, Any]:
@@ -64,7 +85,7 @@ def digest_json(d: Digest) -> dict[str, Any]:
 def render(d: Digest, session: Session) -> Reply:
     """One section per owner; each account with its signal, offer, value and next step."""
     tracked = {(o.account_id, o.type, o.offering) for o in open_opportunities(session)}
-    names = {c.email: c for c in session.exec(select(db.Csm))}
+    names = csms(session)
     sections, buttons = [], []
     for owner, items in d.by_owner.items():
         csm = names.get(owner)
@@ -78,7 +99,7 @@ def render(d: Digest, session: Session) -> Reply:
                 f"{o.priority}, score {o.scores.composite}, est. {money(a, o.est_value)}\n"
                 f"  signal: {o.signals[0].evidence}\n  next: {i.assessment.approach.when}"
             )
-            buttons.append(Button(f"Prep {a.name}", "prep", a.account_id, command=f"prep {a.account_id}"))
+            buttons += digest_buttons(a.account_id, a.name)
         sections.append(
             Section(
                 heading=f"{who} — {len(items)} account(s)",
@@ -102,3 +123,54 @@ def render(d: Digest, session: Session) -> Reply:
     return Reply(
         command="digest", title=title, sections=sections, buttons=buttons, private=False, data=digest_json(d)
     )
+
+
+def digest_buttons(account_id: str, name: str) -> list[Button]:
+    """The four actions on each digest account; handlers/actions.py answers them by action name."""
+    return [
+        Button(f"Prep call: {name}", "prep", account_id, command=f"prep {account_id}", style="primary"),
+        Button(f"Draft: {name}", "draft", account_id, command=f"draft {account_id}"),
+        Button(f"Snooze: {name}", "snooze", account_id),
+        Button(f"Not relevant: {name}", "not_relevant", account_id),
+    ]
+
+
+def overdue_calls(session: Session, team: str, day: date) -> list[tuple[db.Opportunity, str]]:
+    """Opportunities still `identified` past their qualification-call date, with the account name."""
+    rows = session.execute(
+        select(db.Opportunity, db.Account.name)
+        .join(db.Account, db.Account.account_id == db.Opportunity.account_id)  # type: ignore[arg-type]
+        .where(
+            db.Account.team == team,
+            db.Opportunity.status == "identified",
+            db.Opportunity.qualification_due < day,
+        )  # type: ignore[operator]
+        .order_by(db.Opportunity.owner_email, db.Opportunity.qualification_due, db.Account.name)  # type: ignore[arg-type]
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def overdue_section(session: Session, overdue: list[tuple[db.Opportunity, str]], day: date) -> Section:
+    by_email = csms(session)
+    lines = []
+    for opp, name in overdue:
+        csm = by_email.get(opp.owner_email)
+        who = mention(csm, opp.owner_email)
+        due = opp.qualification_due or day
+        what = f"{opp.offering_name} ({TYPE_WORDS.get(opp.type, opp.type)})"
+        lines.append(
+            f"• {who} — {name} ({opp.account_id}): {what}, qualification call due {due.isoformat()}, "
+            f"{(day - due).days} day(s) overdue"
+        )
+    return Section(heading=f"Overdue qualification calls — {len(overdue)}", lines=tuple(lines))
+
+
+def mention(csm: db.Csm | None, email: str) -> str:
+    """A Slack mention pings the owner; without a Slack id, their name (or email) still says who."""
+    if csm and csm.slack_user_id:
+        return f"<@{csm.slack_user_id}>"
+    return csm.name if csm else email
+
+
+def csms(session: Session) -> dict[str, db.Csm]:
+    return {c.email: c for c in session.exec(select(db.Csm))}
