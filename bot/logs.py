@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
 
+QUIET = ("twilio.http_client", "apscheduler.executors.default", "httpx")  # a line per HTTP call or job run
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         body = {
@@ -31,3 +34,5 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for noisy in QUIET:
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date
 from functools import cache
@@ -40,6 +41,7 @@ def writer_factory(settings: Settings) -> Callable[[], Any]:
             return OfflineWriter()
         from prompts.llm import LLMWriter, build_model
 
+        enable_tracing(settings)
         return LLMWriter(
             build_model(
                 settings.openai_api_key,
@@ -50,6 +52,17 @@ def writer_factory(settings: Settings) -> Callable[[], Any]:
         )
 
     return build
+
+
+def enable_tracing(settings: Settings) -> None:
+    """LangSmith traces the model calls when configured; LangChain reads these from the environment,
+    which a value given only in .env never reaches."""
+    if not settings.langsmith_tracing:
+        return
+    os.environ["LANGSMITH_TRACING"] = "true"
+    os.environ["LANGSMITH_API_KEY"] = settings.langsmith_api_key
+    if settings.langsmith_project:
+        os.environ["LANGSMITH_PROJECT"] = settings.langsmith_project
 
 
 def context(

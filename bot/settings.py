@@ -18,7 +18,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: str = "sqlite:///expansion_bot.db"
+    host: str = "0.0.0.0"
     port: int = 3000
+    run_scheduler: bool = True  # false on extra web workers; delivery records keep digests single anyway
     log_level: str = "INFO"
     today: str = ""  # YYYY-MM-DD: pins "today" (demos, reproducible reports); empty = the real date
 
@@ -26,6 +28,9 @@ class Settings(BaseSettings):
     openai_base_url: str = ""
     openai_model: str = "gpt-4o-mini"
     openai_timeout: float = 20.0
+    langsmith_tracing: bool = False
+    langsmith_api_key: str = ""
+    langsmith_project: str = ""
 
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
@@ -53,6 +58,8 @@ class Settings(BaseSettings):
         for name in ("openai_api_key", "slack_bot_token", "slack_signing_secret", "twilio_auth_token"):
             if getattr(self, name).lower() in PLACEHOLDERS:
                 problems.append(f"{name.upper()} is a placeholder; set the real value or leave it empty")
+        if self.langsmith_tracing and not self.langsmith_api_key:
+            problems.append("LANGSMITH_TRACING is on but LANGSMITH_API_KEY is not set")
         if self.slack_signing_secret and not self.slack_bot_token:
             problems.append("SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not")
         if self.slack_bot_token and not self.slack_signing_secret and not self.slack_app_token:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import Executor
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
@@ -12,11 +15,24 @@ from starlette.routing import BaseRoute, Route
 
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.whatsapp.inbox import Inbox
+
 
 def create_web_app(
-    settings: Settings, engine: Engine, *, extra_status: dict[str, Any] | None = None
+    settings: Settings,
+    engine: Engine,
+    *,
+    extra_status: dict[str, Any] | None = None,
+    slack_executor: Executor | None = None,
+    inbox: Inbox | None = None,
+    lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
 ) -> Starlette:
-    """Routes for whatever is configured; nothing starts until uvicorn serves the app."""
+    """Routes for whatever is configured; nothing starts until uvicorn serves the app.
+
+    `slack_executor` and `inbox` run the replies after the ack; `serve` passes its own so that shutdown
+    can wait for the replies in flight.
+    """
     routes: list[BaseRoute] = []
     status: dict[str, Any] = {
         "slack": "off",
@@ -26,12 +42,12 @@ def create_web_app(
     if settings.slack_enabled and settings.slack_signing_secret:
         from bot.slack.app import slack_routes
 
-        routes += slack_routes(settings, engine)
+        routes += slack_routes(settings, engine, executor=slack_executor)
         status["slack"] = "http"
     if settings.twilio_enabled:
         from bot.whatsapp.webhook import whatsapp_routes
 
-        routes += whatsapp_routes(settings, engine)
+        routes += whatsapp_routes(settings, engine, inbox=inbox)
         status["twilio"] = "on"
     status.update(extra_status or {})
 
@@ -46,4 +62,4 @@ def create_web_app(
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
     routes.append(Route("/healthz", healthz))
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, lifespan=lifespan)

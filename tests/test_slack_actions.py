@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 from test_slack_support import (
     DEWI,
@@ -10,7 +9,6 @@ from test_slack_support import (
     Harness,
     block_texts,
     buttons,
-    writer_ready,
 )
 
 from handlers.dispatch import NOT_REGISTERED
@@ -96,7 +94,6 @@ def test_share_after_a_restart_runs_the_command_again(slack: Harness) -> None:
     assert shared["response_type"] == "in_channel" and "Kopi Nusantara" in shared["text"]
 
 
-@pytest.mark.skipif(not writer_ready("draft"), reason="the draft writer is not merged yet")
 def test_draft_email_button_answers_with_the_draft(slack: Harness) -> None:
     slack.click("draft:1", "ID-001|email|")
     body = slack.answer("c1").body
@@ -105,7 +102,6 @@ def test_draft_email_button_answers_with_the_draft(slack: Harness) -> None:
     assert "share" in {a for _, a, _ in buttons(body["blocks"])}
 
 
-@pytest.mark.skipif(not writer_ready("objection"), reason="the objection writer is not merged yet")
 def test_objection_button_answers_for_that_objection(slack: Harness) -> None:
     slack.click("objection:3", "ID-001|budget")
     body = slack.answer("c1").body

@@ -19,7 +19,6 @@ from test_slack_support import (
     block_texts,
     buttons,
     settings_for,
-    writer_ready,
 )
 
 from bot.slack.commands import command_text
@@ -71,7 +70,6 @@ def test_expansion_acks_with_a_placeholder_then_the_answer_replaces_it(slack: Ha
     assert "Kopi Nusantara" in body["text"]  # the fallback for notifications
 
 
-@pytest.mark.skipif(not writer_ready("prep"), reason="the prep writer is not merged yet")
 def test_prep_brief_has_header_scores_and_buttons(slack: Harness) -> None:
     assert slack.slash("/prep", "Kopi Nusantara").json()["text"] == "⏳ Preparing your call brief…"
     blocks = slack.answer().body["blocks"]

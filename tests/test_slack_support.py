@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,13 +29,6 @@ USERS = {
     OUTSIDER: {"id": OUTSIDER, "team_id": OTHER_TEAM, "profile": {"email": "dewi@example.com"}},
     BUDI: {"id": BUDI, "team_id": TEAM_ID, "profile": {"email": "Budi@Example.com"}},
 }
-
-
-def writer_ready(module: str) -> bool:
-    """The writers (prompts/) land in another change; until then prep/draft/objection say so."""
-    import importlib
-
-    return "Not available yet" not in inspect.getsource(importlib.import_module(f"handlers.{module}"))
 
 
 def settings_for(fake: FakeSlack, **extra: Any) -> Settings:

@@ -34,6 +34,7 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = users or {}
         self.calls: list[Call] = []
         self._failures: dict[str, list[tuple[int, dict[str, str], str]]] = {}
+        self._slow: dict[str, float] = {}
         self._lock = threading.Lock()
         self._ts = 0
         self._server: ThreadingHTTPServer | None = None
@@ -82,6 +83,11 @@ class FakeSlack:
         with self._lock:
             self._failures.setdefault(name, []).extend([(status, headers, error)] * times)
 
+    def slow(self, name: str, seconds: float) -> None:
+        """Answer calls to `name` only after `seconds`, as a congested Slack would."""
+        with self._lock:
+            self._slow[name] = seconds
+
     def received(self, name: str | None = None, *, ok_only: bool = True) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if (name is None or c.name == name) and not (ok_only and c.failed)]
@@ -124,6 +130,9 @@ class FakeSlack:
             queued = self._failures.get(name) or []
             failure = queued.pop(0) if queued else None
             self.calls.append(Call(kind, name, body, failed=failure is not None))
+            delay = self._slow.get(name, 0.0)
+        if delay:
+            time.sleep(delay)
         if failure:
             status, headers, error = failure
             payload = {"ok": False, "error": error or ("ratelimited" if status == 429 else "fatal_error")}
