@@ -73,7 +73,7 @@ def import_(
         summary = import_paths(engine, paths, console=err)
     except ImportFailed as exc:
         for line in exc.errors:
-            err.print(line, markup=False, highlight=False)
+            err.print(line, markup=False, highlight=False, soft_wrap=True)
         err.print(f"[red]Import failed: {len(exc.errors)} error(s); nothing was changed.[/red]")
         raise typer.Exit(1) from None
     out.print(summary.describe(), markup=False, highlight=False)

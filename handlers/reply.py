@@ -51,7 +51,7 @@ class Reply:
         if self.forward:
             parts.append(f"Subject: {self.subject}\n\n{self.forward}" if self.subject else self.forward)
         if self.buttons:
-            parts.append("Next: " + " · ".join(b.command or b.label for b in self.buttons))
+            parts.append("Next: " + " · ".join(_typed(b) for b in self.buttons))
         if self.context:
             parts.append(self.context)
         return "\n\n".join(parts)
@@ -64,6 +64,13 @@ class Reply:
             "text": self.text,
             "buttons": [asdict(b) for b in self.buttons],
         }
+
+
+def _typed(b: Button) -> str:
+    """A button as the command to type; a suggested account keeps its name beside its id."""
+    if b.action == "pick" and b.command:
+        return f"{b.command} ({b.label})"
+    return b.command or b.label
 
 
 def notice(command: str, title: str, *lines: str, ok: bool = False) -> Reply:
