@@ -86,7 +86,7 @@ def load_accounts(
         q = q.where(db.Account.account_id.in_(list(ids)))  # type: ignore[attr-defined]
     if team is not None:
         q = q.where(db.Account.team == team)
-    accounts = [_account(r) for r in session.execute(q)]
+    accounts = [_account(r) for r in _core(session).execute(q)]
     if not accounts:
         return []
     wanted = [a.account_id for a in accounts]
@@ -193,13 +193,18 @@ def load_accounts(
     ]
 
 
+def _core(session: Session) -> Any:
+    """The session's connection: Core rows straight from the driver, without the ORM's result layer."""
+    return session.connection()
+
+
 def _rows(session: Session, query, wanted: list[str], key_col) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     """Rows of the wanted accounts: filtered in SQL for a few ids, in Python for a whole team."""
     if len(wanted) <= 500:
-        yield from session.execute(query.where(key_col.in_(wanted)))
+        yield from _core(session).execute(query.where(key_col.in_(wanted)))
         return
     keep = set(wanted)
-    for row in session.execute(query):
+    for row in _core(session).execute(query):
         if row[0] in keep:
             yield row
 
