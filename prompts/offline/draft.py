@@ -129,7 +129,7 @@ def _moment(f: Facts, v: dict[str, Any]) -> str:
 
 
 def _value_key(kind: str, v: dict[str, Any]) -> str:
-    if kind == "upsell" and v["locations"] >= 2:
+    if kind == "upsell" and v["locations"] >= 3:  # "all 2 outlets" reads oddly; the rule is 3+
         return "upsell_locations"
     if kind == "seats" and v.get("projected", 0) > v["seats"]:
         return "seats_projected"

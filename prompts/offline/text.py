@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 PHRASES = Path(__file__).parents[1] / "phrases"
-WORD = re.compile(r"[^\s*_•–—-]+")
+WORD = re.compile(r"\S*\w\S*")  # as a reader counts: "multi-outlet" is one word, a lone "—" none
 
 
 @cache
