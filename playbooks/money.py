@@ -1,7 +1,11 @@
-"""Money in the account's locale: `Rp9.000.000`, `S$1,200`, or compact `Rp9 jt`."""
+"""Money in the account's locale: `Rp 9.000.000`, `RM 2,000`, `2.000.000 ₫`, or compact `Rp9 jt`."""
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
+from babel import Locale
 from babel.numbers import format_compact_currency, format_currency
 
 from playbooks.config import country
@@ -31,6 +35,17 @@ def format_money(money: Money, locale: str = "en_SG", *, compact: bool = False) 
         text = format_compact_currency(money.amount, money.currency, locale=locale, fraction_digits=1)
     else:
         text = format_currency(
-            round(money.amount), money.currency, locale=locale, currency_digits=False, format="¤#,##0"
+            round(money.amount), money.currency, locale=locale, currency_digits=False, format=_whole(locale)
         )
+    text = _LETTERS_THEN_DIGIT.sub(r"\1 ", text)
     return text.replace("\xa0", " ").replace("\u202f", " ")
+
+
+_LETTERS_THEN_DIGIT = re.compile(r"^([^\W\d_]+)(?=\d)")  # Rp 9.000.000, RM 2,000 (symbols stay tight: $2,000)
+
+
+@cache
+def _whole(locale: str) -> str:
+    """The locale's own currency pattern (where the symbol goes, spacing) without the decimals."""
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
+    return pattern.replace("0.00", "0")
