@@ -18,12 +18,15 @@ MULTIPLIERS = {
     "b": 1e9, "bn": 1e9, "billion": 1e9, "miliar": 1e9, "milyar": 1e9, "bilion": 1e9,
 }  # fmt: skip
 MULT = r"(?:" + "|".join(sorted((re.escape(m) for m in MULTIPLIERS), key=len, reverse=True)) + r")"
+# Multipliers that say "money" on their own, without a currency: "9 juta", "7.5 million".
+WORD_MULT = r"(?:millions?|juta|jt|triệu|trieu|billion|miliar|milyar|bilion|thousand|ribu|rb|nghìn|ngàn)"
 CUR_PRE = r"(?:Rp\.?|IDR|RM|MYR|S\$|SGD|US\$|USD|\$|฿|THB|₫|VNĐ|VND|₱|PHP)"
 CUR_POST = r"(?:IDR|MYR|SGD|USD|THB|VND|VNĐ|PHP|₫|฿|đồng|dong|đ|rupiah|ringgit|baht|pesos?|dollars?)"
 END = r"(?![\w])"
 AMOUNT = re.compile(
     rf"(?<![A-Za-z])(?P<pre>{CUR_PRE})\s?(?P<n1>{NUM})(?:\s?(?P<m1>{MULT}){END})?"
-    rf"|(?P<n2>{NUM})(?:\s?(?P<m2>{MULT}))?\s?(?P<post>{CUR_POST}){END}",
+    rf"|(?P<n2>{NUM})(?:\s?(?P<m2>{MULT}))?\s?(?P<post>{CUR_POST}){END}"
+    rf"|(?<![\w.,])(?P<n3>{NUM})\s?(?P<m3>{WORD_MULT}){END}",
     re.IGNORECASE,
 )
 PERCENT = re.compile(rf"(?P<n>{NUM})\s?(?:%|persen|peratus|percent|per cent|phần trăm)", re.IGNORECASE)
@@ -46,7 +49,9 @@ DATES = [
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
     re.compile(r"\b(?P<d>\d{1,2})[.-](?P<m>\d{1,2})[.-](?P<y>\d{4})\b"),
     re.compile(r"\b(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{2}|\d{4}))?\b"),
-    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+{MONTH}(?:,?\s+(?P<y>\d{{4}}))?(?!\w)", re.I),
+    re.compile(
+        rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}(?:,?\s+(?P<y>\d{{4}}))?(?!\w)", re.I
+    ),
     re.compile(rf"(?<!\w){MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}}))?", re.I),
     re.compile(r"\b(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:,?\s+(?:năm\s+)?(?P<y>\d{4}))?", re.I),
 ]
@@ -58,7 +63,9 @@ COUNT_NOUNS = (
 COUNT = re.compile(rf"(?P<n>{NUM})\s+(?:[^\W\d]+\s+){{0,2}}?(?:{COUNT_NOUNS})\b", re.IGNORECASE)
 BARE = re.compile(rf"(?<![\w.,])(?P<n>{NUM})(?![\w])")
 DISCOUNT_WORDS = re.compile(
-    r"discount|diskon|diskaun|potongan|rebate|rebat|percent off|% off|giảm giá|ส่วนลด|cashback|voucher|promo",
+    r"discount|diskon|diskaun|potongan|rebate|rebat|percent off|% off|giảm giá|ส่วนลด|cashback|voucher|promo"
+    r"|special (?:price|offer|deal|rate)|exclusive (?:price|offer|deal)|half[- ]price|price cut"
+    r"|harga (?:khusus|spesial|istimewa)|(?:setengah|separuh) harga|tawaran (?:istimewa|khas)",
     re.IGNORECASE,
 )
 FREE_MONTHS = re.compile(
@@ -118,6 +125,17 @@ def amount_values(number: str, multiplier: str | None) -> set[float]:
     return {v * factor for v in number_values(number)}
 
 
+def _amount_ok(number: str, multiplier: str | None, allowed: frozenset[float]) -> bool:
+    """Exact for whole figures; a compact figure ("Rp4,5 jt") within its own last digit, never 5% off."""
+    factor = MULTIPLIERS.get((multiplier or "").casefold(), 1.0)
+    if factor == 1.0:
+        return _near(number_values(number), allowed, 0.005)
+    decimals = re.search(r"[.,](\d{1,2})$", number)
+    step = factor * (10.0 ** -len(decimals.group(1)) if decimals else 1.0)
+    values = amount_values(number, multiplier)
+    return any(abs(v - a) <= min(step / 2, 0.05 * a) for v in values for a in allowed)
+
+
 def _near(values: set[float], allowed: frozenset[float], rel: float) -> bool:
     return any(abs(v - a) <= max(rel * abs(a), 0.5) for v in values for a in allowed)
 
@@ -163,10 +181,10 @@ def check(text: str, grounds: Grounds) -> list[str]:
         if _overlaps(m.span(), taken):
             continue
         taken.append(m.span())
-        number, mult = (m["n1"], m["m1"]) if m["n1"] else (m["n2"], m["m2"])
+        number, mult = next((m[f"n{i}"], m[f"m{i}"]) for i in (1, 2, 3) if m[f"n{i}"])
         if not grounds.allow_amounts:
             problems.append(f"amount in a message that must not quote prices: {m.group(0).strip()}")
-        elif not _near(amount_values(number, mult), grounds.amounts, 0.05 if mult else 0.005):
+        elif not _amount_ok(number, mult, grounds.amounts):
             problems.append(f"amount not in the facts: {m.group(0).strip()}")
     for m in PERCENT.finditer(text):
         if _overlaps(m.span(), taken):

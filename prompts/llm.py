@@ -15,7 +15,7 @@ from langchain_core.output_parsers import PydanticOutputParser
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel
 
-from prompts import grounding
+from prompts.checks import review
 from prompts.facts import Facts
 from prompts.offline import OfflineWriter
 from prompts.prompting import messages
@@ -25,12 +25,11 @@ log = logging.getLogger("expansion_bot")
 T = TypeVar("T", Brief, Draft, ObjectionAnswer)
 # Builds the structured step for a schema; returns the runnable and whether the prompt must ask for JSON.
 Structured = Callable[[BaseChatModel, type[BaseModel]], tuple[Runnable[Any, Any], bool]]
-EMAIL_WORDS = (170, 345)  # 200-300 asked for, with some slack before the model's draft is refused
-CHAT_CHARS = {"whatsapp": 1000, "slack": 1500}
-MALAY_WORDS = ("yang", "dan", "kami", "untuk", "dengan")  # common to Bahasa Indonesia and Melayu
-LOCAL_WORDS = {"id": MALAY_WORDS, "ms": MALAY_WORDS}
-ADDRESS_FORMS = {"ID": ("Bapak", "Ibu", "Pak", "Bu"), "MY": ("Encik", "Puan", "Cik", "Tuan")}
-ADDRESS_FORMS |= {"TH": ("Khun", "คุณ", "Dr"), "VN": ("Anh", "Chị", "Chi")}
+FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
+
+
+class AnswerFormatError(ValueError):
+    """The model answered, but not with the output the schema asks for."""
 
 
 def build_model(api_key: str, base_url: str | None, model: str, timeout: float) -> BaseChatModel:
@@ -50,7 +49,7 @@ def build_model(api_key: str, base_url: str | None, model: str, timeout: float) 
 def structured_step(model: BaseChatModel, schema: type[BaseModel]) -> tuple[Runnable[Any, Any], bool]:
     """Tool calling when the model has it; otherwise ask for JSON and parse it into the same schema."""
     try:
-        return model.with_structured_output(schema, method="function_calling"), False
+        return model.with_structured_output(schema, method="function_calling", include_raw=True), False
     except NotImplementedError:
         return model | PydanticOutputParser(pydantic_object=schema), True
 
@@ -62,32 +61,42 @@ def reason_for(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError) or "Timeout" in name:
         return "the model timed out"
     if status == 429 or "RateLimit" in name:
-        return "the model is rate-limited (429)"
+        return "the model is rate-limited (HTTP 429)"
     if status:
         return f"the model returned an error (HTTP {status})"
     if "Connection" in name:
         return "the model could not be reached"
-    if any(w in name for w in ("Pars", "Validation", "JSONDecode")):
+    if isinstance(exc, ValueError | TypeError | KeyError) or any(w in name for w in ("Pars", "Validation")):
         return "the model's answer did not fit the expected format"
     return f"the model failed ({name})"
 
 
-def text_of(output: BaseModel) -> str:
-    """Every string in an output, for the grounding check."""
-    parts: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            parts.append(value)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-
-    walk(output.model_dump())
-    return "\n".join(parts)
+def as_output(answer: Any, schema: type[T]) -> T:
+    """The schema's output from whatever the structured step returned: the parsed tool call, a dict,
+    or JSON written as plain text by a server that ignores tool calling."""
+    if isinstance(answer, dict) and {"raw", "parsed"} <= answer.keys():
+        if answer["parsed"] is not None:
+            return as_output(answer["parsed"], schema)
+        try:
+            return as_output(answer["raw"], schema)
+        except AnswerFormatError:
+            if answer.get("parsing_error"):
+                raise answer["parsing_error"] from None
+            raise
+    if isinstance(answer, schema):
+        return answer
+    if isinstance(answer, dict):
+        return schema.model_validate(answer)
+    content = getattr(answer, "content", None)
+    if isinstance(content, str) and content.strip():
+        text = FENCE.sub("", content.strip())
+        start, end = text.find("{"), text.rfind("}")
+        if start >= 0 and end > start:
+            try:
+                return schema.model_validate_json(text[start : end + 1])
+            except ValueError:
+                pass
+    raise AnswerFormatError(f"expected {schema.__name__}, got {type(answer).__name__}")
 
 
 class LLMWriter:
@@ -101,10 +110,10 @@ class LLMWriter:
         self.offline = OfflineWriter()
 
     def brief(self, facts: Facts) -> Written[Brief]:
-        return self._run("brief", Brief, facts, lambda: self.offline.brief(facts).output, _brief_checks)
+        return self._run("brief", Brief, facts, lambda: self.offline.brief(facts).output)
 
     def draft(self, facts: Facts) -> Written[Draft]:
-        return self._run("draft", Draft, facts, lambda: self.offline.draft(facts).output, _draft_checks)
+        return self._run("draft", Draft, facts, lambda: self.offline.draft(facts).output)
 
     def objection(self, facts: Facts, kind: str) -> Written[ObjectionAnswer]:
         return self._run(
@@ -112,7 +121,6 @@ class LLMWriter:
             ObjectionAnswer,
             facts,
             lambda: self.offline.objection(facts, kind).output,
-            _objection_checks,
             kind=kind,
         )
 
@@ -122,69 +130,19 @@ class LLMWriter:
         schema: type[T],
         facts: Facts,
         offline: Callable[[], T],
-        checks: Callable[[T, Facts], list[str]],
         kind: str = "",
     ) -> Written[T]:
         try:
             step, hint = self.structured(self.model, schema)
-            out = step.invoke(messages(task, facts, schema, kind=kind, hint=hint))
-            if isinstance(out, dict):
-                out = schema.model_validate(out)
-            if not isinstance(out, schema):
-                raise TypeError(f"expected {schema.__name__}, got {type(out).__name__}")
+            out = as_output(step.invoke(messages(task, facts, schema, kind=kind, hint=hint)), schema)
         except Exception as exc:  # any model failure: the user still gets an answer
             log.warning("model writer failed task=%s account=%s: %r", task, facts.account.account_id, exc)
             return Written(offline(), "offline", reason_for(exc))
-        offer = facts.mode == "proposal" or task != "draft"
-        problems = grounding.check(text_of(out), facts.grounds(offer=offer)) + checks(out, facts)
+        problems = review(task, out, facts)
         if problems:
             log.warning("model output rejected task=%s id=%s: %s", task, facts.account.account_id, problems)
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             return Written(offline(), "offline", f"the model's text was rejected: {problems[0]}{more}")
+        if isinstance(out, Brief):
+            out.questions[:] = out.questions[:5]
         return Written(out, self.name)
-
-
-def _language(text: str, facts: Facts) -> list[str]:
-    words = LOCAL_WORDS.get(facts.language)
-    if words and not any(re.search(rf"\b{w}\b", text, re.IGNORECASE) for w in words):
-        return [f"not written in the requested language ({facts.language})"]
-    return []
-
-
-def _address(text: str, facts: Facts) -> list[str]:
-    forms = ADDRESS_FORMS.get(facts.account.country.upper())
-    if forms and facts.contact and not any(f in text for f in forms):
-        return [f"does not address the contact as {facts.contact.salutation}"]
-    return []
-
-
-def _draft_checks(out: Draft, facts: Facts) -> list[str]:
-    problems = _language(out.body, facts) + _address(out.body, facts)
-    if facts.channel == "email":
-        n = len(out.body.split())
-        if not EMAIL_WORDS[0] <= n <= EMAIL_WORDS[1] and facts.mode == "proposal":
-            problems.append(f"email is {n} words (200-300 wanted)")
-        if not out.subject.strip() or "upgrade" in out.subject.casefold():
-            problems.append("subject line is empty or says 'upgrade'")
-    else:
-        if len(out.body) > CHAT_CHARS.get(facts.channel, 1000):
-            problems.append(f"{facts.channel} message is {len(out.body)} characters")
-        if re.search(r"^\s*#", out.body, re.MULTILINE):
-            problems.append("chat message has headings")
-    return problems
-
-
-def _objection_checks(out: ObjectionAnswer, facts: Facts) -> list[str]:
-    problems = _language(out.message, facts)
-    if len(out.message) > CHAT_CHARS["whatsapp"]:
-        problems.append(f"message is {len(out.message)} characters")
-    if not out.options or not out.next_step.strip():
-        problems.append("answer has no options or no next step")
-    return problems
-
-
-def _brief_checks(out: Brief, facts: Facts) -> list[str]:
-    if not 3 <= len(out.questions) <= 6:
-        return [f"brief has {len(out.questions)} discovery questions (5 wanted)"]
-    out.questions[:] = out.questions[:5]
-    return []

@@ -140,7 +140,7 @@ def _objections(f: Facts, data: dict[str, Any]) -> list[ObjectionLine]:
         ans = write_objection(english, kind)
         parts = [ans.acknowledge, ans.diagnose[0]]
         if ans.options:
-            parts.append("Offer: " + ans.options[0])
+            parts.append(("Offer: " if f.mode == "proposal" else "Suggest: ") + ans.options[0])
         out.append(ObjectionLine(objection=data["objections"][kind], answer=" ".join(parts)))
     return out
 

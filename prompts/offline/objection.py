@@ -15,6 +15,7 @@ OPTIONS = {
     "happy": ("demo", "trial", "check_back"),
     "think": ("roi", "demo", "trial"),
 }
+NOT_NOW = ("help", "check_back")  # the timing says not now: help first, sell nothing, quote no price
 
 
 def write_objection(f: Facts, kind: str) -> ObjectionAnswer:
@@ -57,7 +58,7 @@ def _options(f: Facts, bank_options: dict[str, str], v: dict[str, Any], kind: st
     """Only non-price levers and the catalog's standing offers, never an invented discount."""
     best = f.best
     out = []
-    for name in OPTIONS[kind]:
+    for name in OPTIONS[kind] if f.mode == "proposal" else NOT_NOW:
         if name == "smaller" and best:
             if best.type == "seats" and f.smaller_seats < best.seats_to_add:
                 out.append(fill(bank_options["smaller_seats"], v))
@@ -77,6 +78,6 @@ def _options(f: Facts, bank_options: dict[str, str], v: dict[str, Any], kind: st
                     out.append(fill(bank_options["price"], {"name": d.name, "price": f.money(d.price)}))
                 elif d.percent is not None:
                     out.append(fill(bank_options["percent"], {"name": d.name, "percent": f"{d.percent:g}"}))
-        elif name in ("demo", "roi", "check_back"):
+        elif name in ("demo", "roi", "check_back", "help"):
             out.append(fill(bank_options[name], v))
     return out

@@ -1,0 +1,117 @@
+"""Is a written output safe to send? The one review both writers' outputs go through.
+
+Grounding (every amount, percentage, count, date and discount comes from the facts) plus the
+channel's form (length, subject, headings, language, form of address). The model writer refuses
+an output with problems; the offline writer's outputs must never have any.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+from prompts import grounding
+from prompts.facts import Facts
+from prompts.schema import Brief, Draft, ObjectionAnswer
+
+EMAIL_WORDS = (170, 345)  # 200-300 asked for, with some slack before a model's draft is refused
+CHAT_CHARS = {"whatsapp": 1000, "slack": 1500}
+# Everyday words of Bahasa Indonesia and Melayu that English prose never uses.
+MALAY_WORDS = (
+    "yang",
+    "dan",
+    "kami",
+    "untuk",
+    "dengan",
+    "semoga",
+    "adalah",
+    "bagi",
+    "kita",
+    "ini",
+    "pada",
+    "terima",
+)
+LOCAL_WORDS = {"id": MALAY_WORDS, "ms": MALAY_WORDS}
+ADDRESS_FORMS = {"ID": ("Bapak", "Ibu", "Pak", "Bu"), "MY": ("Encik", "Puan", "Cik", "Tuan")}
+ADDRESS_FORMS |= {"TH": ("Khun", "คุณ", "Dr"), "VN": ("Anh", "Chị", "Chi")}
+
+
+def text_of(output: BaseModel | dict[str, Any] | list[Any] | str) -> str:
+    """Every string in an output, one per line, for the grounding check."""
+    parts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                walk(v)
+
+    walk(output.model_dump() if isinstance(output, BaseModel) else output)
+    return "\n".join(parts)
+
+
+def may_offer(task: str, facts: Facts) -> bool:
+    """A customer-facing text quotes prices only when the timing allows a proposal; the CSM's brief may."""
+    return task == "brief" or facts.mode == "proposal"
+
+
+def ungrounded(task: str, output: BaseModel, facts: Facts) -> list[str]:
+    """What in an output is not in its facts: an amount, a percentage, a date, a discount, an offer."""
+    return grounding.check(text_of(output), facts.grounds(offer=may_offer(task, facts)))
+
+
+def review(task: str, output: BaseModel, facts: Facts) -> list[str]:
+    """Every reason not to send an output: ungrounded content, then the channel's form."""
+    form = {"draft": _draft, "objection": _objection, "brief": _brief}[task]
+    return ungrounded(task, output, facts) + form(output, facts)  # type: ignore[operator]
+
+
+def _language(text: str, facts: Facts) -> list[str]:
+    words = LOCAL_WORDS.get(facts.language)
+    if words and not any(re.search(rf"\b{w}\b", text, re.IGNORECASE) for w in words):
+        return [f"not written in the requested language ({facts.language})"]
+    return []
+
+
+def _address(text: str, facts: Facts) -> list[str]:
+    forms = ADDRESS_FORMS.get(facts.account.country.upper())
+    if forms and facts.contact and not any(f in text for f in forms):
+        return [f"does not address the contact as {facts.contact.salutation}"]
+    return []
+
+
+def _draft(out: Draft, facts: Facts) -> list[str]:
+    problems = _language(out.body, facts) + _address(out.body, facts)
+    if facts.channel == "email":
+        n = len(out.body.split())
+        if not EMAIL_WORDS[0] <= n <= EMAIL_WORDS[1] and facts.mode == "proposal":
+            problems.append(f"email is {n} words (200-300 wanted)")
+        if not out.subject.strip() or "upgrade" in out.subject.casefold():
+            problems.append("subject line is empty or says 'upgrade'")
+    else:
+        if len(out.body) > CHAT_CHARS.get(facts.channel, 1000):
+            problems.append(f"{facts.channel} message is {len(out.body)} characters")
+        if re.search(r"^\s*#", out.body, re.MULTILINE):
+            problems.append("chat message has headings")
+    return problems
+
+
+def _objection(out: ObjectionAnswer, facts: Facts) -> list[str]:
+    problems = _language(out.message, facts)
+    if len(out.message) > CHAT_CHARS["whatsapp"]:
+        problems.append(f"message is {len(out.message)} characters")
+    if not out.options or not out.next_step.strip():
+        problems.append("answer has no options or no next step")
+    return problems
+
+
+def _brief(out: Brief, facts: Facts) -> list[str]:
+    if not 3 <= len(out.questions) <= 6:
+        return [f"brief has {len(out.questions)} discovery questions (5 wanted)"]
+    return []

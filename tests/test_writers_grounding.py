@@ -1,0 +1,130 @@
+"""Facts are computed, prose is written: every amount, percentage, discount and date a writer puts
+in front of a CSM or a customer is one the facts computed, and the check that guards this works."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from test_writers_support import CHANNELS, LANGUAGES, all_facts, ask, variant
+
+from prompts import grounding
+from prompts.checks import review, ungrounded
+from prompts.facts import Facts
+from prompts.offline import OBJECTIONS, OfflineWriter
+from prompts.schema import Draft
+
+
+@pytest.fixture
+def kopi(demo_engine) -> Facts:
+    """Kopi Nusantara: a Tier 2 proposal in Bahasa Indonesia, on WhatsApp."""
+    return variant(all_facts(demo_engine)["ID-001"], "id", "whatsapp")
+
+
+def test_the_offline_writer_passes_its_own_review_for_every_account(demo_engine) -> None:
+    """Drafts in every channel and language, the brief and the three objection answers."""
+    writer = OfflineWriter()
+    problems = []
+    for account_id, base in all_facts(demo_engine).items():
+        for language in LANGUAGES:
+            for channel in CHANNELS:
+                f = variant(base, language, channel)
+                out = writer.draft(f).output
+                problems += [f"{account_id} draft {language} {channel}: {p}" for p in review("draft", out, f)]
+            f = variant(base, language, "whatsapp")
+            for kind in OBJECTIONS:
+                out = writer.objection(f, kind).output
+                problems += [f"{account_id} {kind} {language}: {p}" for p in review("objection", out, f)]
+            problems += [
+                f"{account_id} brief {language}: {p}" for p in review("brief", writer.brief(f).output, f)
+            ]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "command", ["prep {id}", "draft {id}", "draft {id} whatsapp", "objection {id} budget"]
+)
+def test_every_number_a_user_reads_comes_from_the_facts(demo_engine, command: str) -> None:
+    """The whole reply as a channel shows it, sections and all, checked against the account's facts."""
+    facts = all_facts(demo_engine)
+    problems = []
+    for account_id, f in facts.items():
+        reply = ask(demo_engine, command.format(id=account_id))
+        found = grounding.check(reply.text, f.grounds(offer=True))
+        problems += [f"{command.format(id=account_id)}: {p}" for p in found]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_check_in_quotes_no_price_and_names_no_offer(demo_engine) -> None:
+    for account_id, f in all_facts(demo_engine).items():
+        if f.mode == "proposal" or not f.best:
+            continue
+        out = OfflineWriter().draft(f).output
+        assert ungrounded("draft", out, f) == [], account_id
+        priced = Draft(subject=out.subject, body=out.body + f"\n\n{f.money(f.best.price)}")
+        assert any("must not quote prices" in p for p in ungrounded("draft", priced, f)), account_id
+
+
+def test_the_check_catches_amounts_not_in_the_facts(kopi: Facts) -> None:
+    """The real price in every form the writers use passes; a price the facts never computed does not."""
+    best = kopi.best
+    assert best is not None
+    grounds = kopi.grounds()
+    right = [kopi.money(best.price), kopi.with_language("en").money(best.price)]
+    right.append(variant(kopi, "id", "email").money(best.price))
+    for text in right:
+        assert grounding.check(f"Investasinya {text}.", grounds) == [], text
+    wrong = best.price.amount * 1.3
+    for f in (kopi, kopi.with_language("en"), variant(kopi, "id", "email")):
+        text = f.money(wrong)
+        assert grounding.check(f"Investasinya {text}.", grounds), text
+    millions = best.price.amount / 1e6
+    assert grounding.check(f"about {millions + 2:g} million", grounds)  # no currency, still money
+    assert grounding.check(f"sekitar {millions + 2:g} juta", grounds)
+    assert grounding.check(f"Rp {millions - 0.2:.1f} jt".replace(".", ","), grounds)  # close is not equal
+
+
+def test_the_check_catches_discounts_the_catalog_does_not_offer(kopi: Facts) -> None:
+    grounds = kopi.grounds()
+    for text in (
+        "Get 30% off if you sign this month.",
+        "Kami beri diskon 30% khusus untuk Bapak.",
+        "We can give you a discount.",
+        "A special price, just for Kopi Nusantara.",
+        "Harga khusus untuk Bapak Andi.",
+        "Three months free: 3 months free if you sign.",
+        "Gratis 3 bulan untuk tim.",
+    ):
+        assert grounding.check(text, grounds), text
+    for d in kopi.catalog.discounts:  # the catalog's own standing offers may be named
+        if d.months_free:
+            text = f"Our “{d.name}” offer: pay a year in advance, {d.months_free} months free."
+            assert grounding.check(text, grounds) == [], text
+
+
+def test_the_check_catches_dates_not_in_the_facts(kopi: Facts) -> None:
+    grounds = kopi.grounds()
+    today = kopi.assessment.today
+    assert grounding.check(f"sekitar {kopi.date(kopi.follow_up)}", grounds) == []
+    assert grounding.check(f"around {kopi.with_language('en').date(kopi.follow_up)}", grounds) == []
+    invented = today + timedelta(days=40)
+    for text in (
+        f"sebelum {kopi.date(invented)}",
+        f"by {kopi.with_language('en').date(invented)}",
+        f"on {invented.isoformat()}",
+        f"the {invented.day}th of {invented.strftime('%B')}",
+        f"{invented.strftime('%B')} {invented.day}, {invented.year}",
+    ):
+        assert grounding.check(text, grounds), text
+
+
+def test_the_check_catches_counts_percentages_and_other_customers(kopi: Facts) -> None:
+    grounds = kopi.grounds()
+    assert grounding.check(f"{kopi.active_users} pengguna aktif", grounds) == []
+    assert grounding.check(f"{kopi.active_users + 7} pengguna aktif", grounds)
+    adoption = round(kopi.latest.feature_adoption * 100)  # type: ignore[union-attr]
+    assert grounding.check(f"{adoption}% fitur", grounds) == []
+    assert grounding.check(f"{adoption - 11}% fitur", grounds)
+    other = kopi.other_accounts[0]
+    assert grounding.check(f"Seperti {other}, tim Bapak bisa berkembang.", grounds)
+    assert grounding.check("Halo {name}, [your name] here. TODO", grounds)
