@@ -40,6 +40,11 @@ def handle(command: Command, ctx: Context, session: Session, account_id: str | N
         for o in session.scalars(select(db.Opportunity))
         if o.account_id in accounts and o.currency == currency
     ]
+    not_relevant = dict(
+        session.execute(  # type: ignore[arg-type]
+            select(db.SignalFeedback.signal, func.count()).group_by(db.SignalFeedback.signal)
+        ).all()
+    )
     arr = sum(a.arr for a in accounts.values() if a.currency == currency)
     m = metrics(opps, arr, {a.account_id: a.start_date for a in accounts.values()})
     return Reply(
@@ -68,7 +73,12 @@ def handle(command: Command, ctx: Context, session: Session, account_id: str | N
                     ("Time to first upgrade", f"{m.time_to_first_upgrade_days or '—'} days"),
                 ),
             ),
+            Section(
+                "Signals marked not relevant",
+                lines=tuple(f"{name}: {n}" for name, n in sorted(not_relevant.items(), key=lambda x: -x[1]))
+                or ("none so far",),
+            ),
         ],
         private=False,
-        data={"currency": currency, "metrics": asdict(m)},
+        data={"currency": currency, "metrics": asdict(m), "not_relevant_by_signal": not_relevant},
     )

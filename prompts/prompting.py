@@ -6,7 +6,6 @@ Pure (no LangChain here), so the prompts and their size are testable without a m
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any

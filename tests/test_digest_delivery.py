@@ -19,6 +19,7 @@ from bot.settings import Settings
 from handlers.actions import handle_action
 from handlers.assessing import assess_one
 from handlers.context import Context
+from handlers.dispatch import handle_text
 from storage import models as db
 from storage.db import session_scope
 from storage.tracking import track
@@ -106,6 +107,9 @@ def test_the_digest_buttons_work_through_the_action_handler(demo_engine, slack, 
     with session_scope(demo_engine) as s:
         feedback = s.scalars(select(db.SignalFeedback).where(db.SignalFeedback.account_id == "ID-003")).all()
         assert feedback and {f.by for f in feedback} == {"dewi@example.com"}
+    pipeline = handle_text("pipeline", ctx)  # the feedback is counted where its usefulness is read
+    assert pipeline.data["not_relevant_by_signal"] == {f.signal: 1 for f in feedback}
+    assert "Signals marked not relevant" in pipeline.text
     prep = handle_action("prep", by_action["prep"], ctx)  # routed to the prep command, not refused
     assert prep.command == "prep" and "out of date" not in prep.title
 
