@@ -62,6 +62,7 @@ def handle(command: Command, ctx: Context) -> Reply:
             "command": command.name,
             "channel": ctx.channel,
             "caller": ctx.caller_email,
+            "account": (reply.data.get("account") or {}).get("id", ""),
             "ok": reply.ok,
             "writer": reply.data.get("writer", ""),
             "latency_ms": round((time.perf_counter() - started) * 1000, 1),

@@ -101,3 +101,12 @@ def test_a_configuration_error_is_one_clear_line(env_db: str, monkeypatch: pytes
     code, out = run("digest")
     assert code == 2
     assert "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not" in out
+
+
+def test_the_example_env_file_works_as_it_is(demo: str, tmp_path: Path) -> None:
+    """A new user copies .env.example to .env before filling anything in: it must not break a command."""
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text("utf-8").replace("DATABASE_URL=", "#"), "utf-8")
+    code, out = run("digest", "--team", "jakarta")
+    assert code == 0, out
+    assert "Expansion digest — jakarta" in out
