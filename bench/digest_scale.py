@@ -10,6 +10,7 @@ Also times one `expansion` command inside this process on the large database.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import tempfile
@@ -166,11 +167,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, nargs="+", default=[100_000])
     parser.add_argument("--url", default="")
+    parser.add_argument("--json", type=Path, help="also write the figures here, as JSON")
     args = parser.parse_args()
+    runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.accounts:
             url = args.url or f"sqlite:///{tmp}/bench-{n}.db"
             r = run(url, n)
+            runs.append(r)
             print(
                 f"{r['accounts']:>7} accounts × 13 snapshots: digest {r['digest_s']:.2f} s, "
                 f"bare grouped scan {r['bare_scan_s']:.2f} s (×{r['ratio']:.1f}), "
@@ -179,6 +183,11 @@ def main() -> None:
                 f"(populate {r['populate_s']:.0f} s)",
                 flush=True,
             )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(
+            json.dumps({"database": args.url.split(":")[0] or "sqlite", "runs": runs}, indent=2)
+        )
 
 
 if __name__ == "__main__":

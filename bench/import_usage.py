@@ -134,22 +134,26 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--accounts", type=int, default=2_000)
     ap.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", ""))
+    ap.add_argument("--json", type=Path, help="also write the figures here, as JSON")
     ap.add_argument("--child", nargs=2, metavar=("URL", "FOLDER"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(measure(*args.child)))
         return
+    figures: dict[str, object] = {"rows": args.rows, "accounts": args.accounts}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "data"
         folder.mkdir()
         t0 = time.perf_counter()
         generate(folder, args.rows, args.accounts)
         size = (folder / "usage.csv").stat().st_size / 1e6
+        figures["generate_s"] = time.perf_counter() - t0
         print(
             f"generated {args.accounts:,} accounts + {args.rows:,} usage rows ({size:.0f} MB) "
             f"in {time.perf_counter() - t0:.1f} s"
         )
-        report("sqlite", args.rows, run_child(f"sqlite:///{tmp}/bench.db", folder))
+        figures["sqlite"] = run_child(f"sqlite:///{tmp}/bench.db", folder)
+        report("sqlite", args.rows, figures["sqlite"])
         if args.pg:
             from sqlalchemy import create_engine, text
 
@@ -158,11 +162,15 @@ def main() -> None:
             with admin.begin() as conn:
                 conn.execute(text(f"CREATE SCHEMA {schema}"))
             try:
-                report("postgresql", args.rows, run_child(url, folder))
+                figures["postgresql"] = run_child(url, folder)
+                report("postgresql", args.rows, figures["postgresql"])
             finally:
                 with admin.begin() as conn:
                     conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
                 admin.dispose()
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2), "utf-8")
 
 
 if __name__ == "__main__":

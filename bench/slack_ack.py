@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import socket
@@ -86,6 +87,10 @@ def summary(acks: list[float], answers: list[float]) -> str:
     return f"{ack} | {answer}  max {max(answers):6.1f} ms"
 
 
+def figures_of(values: list[float]) -> dict[str, float]:
+    return {"p50": statistics.median(values), "p99": percentile(values, 99), "max": max(values)}
+
+
 def fire(base: str, fake: FakeSlack, command: str, n: int, tag: str) -> tuple[list[float], list[float]]:
     """n signed slash commands at once from one event loop; (ack ms, full answer ms) for each."""
     bodies = {
@@ -131,6 +136,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--command", default="/prep")
+    parser.add_argument("--json", type=Path, help="also write the figures here, as JSON")
     parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -169,6 +175,16 @@ def main() -> None:
             print(f"  round {r + 1}: {summary(acks, answers)}")
         print(f"  all {len(all_acks)}:  {summary(all_acks, all_answers)}")
         print(f"  answer sample: {sample.splitlines()[0][:100] if sample else '(empty)'}")
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            figures = {
+                "command": args.command,
+                "concurrency": args.concurrency,
+                "rounds": args.rounds,
+                "ack_ms": figures_of(all_acks),
+                "answer_ms": figures_of(all_answers),
+            }
+            args.json.write_text(json.dumps(figures, indent=2), "utf-8")
         server.terminate()
         server.wait(timeout=10)
         fake.stop()

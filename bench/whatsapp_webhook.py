@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import random
 import re
@@ -211,6 +212,10 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def figures_of(values: list[float]) -> dict[str, float]:
+    return {k: percentile(values, p) for k, p in (("p50", 50), ("p99", 99), ("max", 100))}
+
+
 def line(label: str, values: list[float]) -> str:
     return (
         f"{label:<22} n={len(values):<4} p50 {percentile(values, 50):7.1f} ms"
@@ -230,6 +235,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=20, help="threads posting the burst")
     parser.add_argument("--twilio-latency", type=float, default=0.0, help="seconds the mock API takes")
     parser.add_argument("--inbox-workers", type=int, default=0, help="the server's inbox threads (default 4)")
+    parser.add_argument("--json", type=Path, help="also write the figures here, as JSON")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -278,6 +284,23 @@ def main() -> None:
         inside = [float(x) for x in (folder / "inside.txt").read_text().split()]
     twilio.stop()
     report(args, bench, inside, names, elapsed, forged, expected, inbound, pending, errors)
+    if args.json:
+        phases = ("sequential", "concurrent", "burst")
+        figures = {
+            "webhook_ms": {p: figures_of(bench.webhook_ms[p]) for p in phases},
+            "webhook_all_ms": figures_of([v for p in phases for v in bench.webhook_ms[p]]),
+            "inside_all_ms": figures_of(inside[len(bench.webhook_ms["warm-up"]) :]),
+            "first_part_ms": figures_of(bench.first_ms),
+            "last_part_ms": figures_of(bench.last_ms),
+            "burst_forged_403": forged,
+            "burst_forged_sent": sum(1 for i in range(args.burst) if i % 50 == 7),
+            "burst_expected": expected,
+            "burst_answered": inbound,
+            "pending": pending,
+            "server_errors": errors,
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2), "utf-8")
 
 
 def settle(engine: Engine, inbound_before: int, expected: int) -> tuple[int, int]:
