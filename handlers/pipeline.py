@@ -40,7 +40,7 @@ def handle(command: Command, ctx: Context, session: Session, account_id: str | N
         for o in session.scalars(select(db.Opportunity))
         if o.account_id in accounts and o.currency == currency
     ]
-    not_relevant = dict(
+    not_relevant: dict[str, int] = dict(
         session.execute(  # type: ignore[arg-type]
             select(db.SignalFeedback.signal, func.count()).group_by(db.SignalFeedback.signal)
         ).all()

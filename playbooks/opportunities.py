@@ -59,8 +59,8 @@ def _make(
         est_value=value,
         price=price,
         period=period,
-        **extra,
-    )  # type: ignore[arg-type]
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def _upsell(

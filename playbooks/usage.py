@@ -26,7 +26,7 @@ def summarize(points: Sequence[UsagePoint]) -> UsageSummary | None:
     if base_i is None and previous and (latest.date - points[0].date).days >= BASE_FALLBACK_MIN_DAYS:
         base_i = 0
     base = points[base_i] if base_i is not None else None
-    base_gap = (base.date - points[base_i - 1].date).days if base_i else latest_gap
+    base_gap = (points[base_i].date - points[base_i - 1].date).days if base_i else latest_gap
     return UsageSummary(
         latest=latest,
         previous=previous,

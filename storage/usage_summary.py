@@ -67,7 +67,8 @@ def _rows_by_account(session: Session | Connection, ids: list[str]) -> Iterator[
         .where(db.Usage.account_id.in_(ids))
         .order_by(db.Usage.account_id, db.Usage.date)
     )  # type: ignore[attr-defined]
-    current, points = None, []
+    current: str | None = None
+    points: list[UsagePoint] = []
     for r in session.execute(q):
         if r[0] != current:
             if current is not None:

@@ -193,7 +193,7 @@ def signed(secret: str, body: str, *, timestamp: int | None = None) -> dict[str,
     kind = "application/json" if body.startswith("{") else "application/x-www-form-urlencoded"
     return {
         "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
+        "X-Slack-Signature": str(SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)),
         "Content-Type": kind,
     }
 
