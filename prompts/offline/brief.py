@@ -11,6 +11,12 @@ from prompts.offline.values import evidence, feature_words, values
 from prompts.schema import Brief, ObjectionLine
 
 MAX_RESEARCH = 5
+CALLS = {"at_risk": "fix", "declining": "fix", "too_new": "onboarding"}  # else: value
+
+
+def call_kind(f: Facts) -> str:
+    """What a not-now call is for: fixing what is wrong, settling a new customer in, or staying close."""
+    return CALLS.get(f.reason_keys[0], "value")
 
 
 def sentiment(text: str) -> str:
@@ -76,7 +82,7 @@ def _objectives(f: Facts, data: dict[str, Any], v: dict[str, Any]) -> list[str]:
     if f.mode == "check_in":
         first = list(f.assessment.timing.first or f.assessment.readiness.first) or ["keep delivering value"]
         extra = {"reason": f.why_check_in[0], "first": first[0]}
-        return [fill(o, v | extra) for o in data["objectives"]["check_in"]]
+        return [fill(o, v | extra) for o in data["objectives"][call_kind(f)]]
     assert f.best is not None
     signal = v["evidence"][0].rstrip(".") if v["evidence"] else f.best.offering_name
     return [fill(o, v | {"signal": signal}) for o in data["objectives"]["proposal"]]
@@ -85,7 +91,7 @@ def _objectives(f: Facts, data: dict[str, Any], v: dict[str, Any]) -> list[str]:
 def _questions(f: Facts, data: dict[str, Any], v: dict[str, Any]) -> list[str]:
     """Five discovery questions: one per signal first, then the playbook's general ones."""
     if f.mode == "check_in":
-        return list(data["check_in_questions"])[:5]
+        return list(data["check_in_questions"][call_kind(f)])[:5]
     assert f.best is not None
     out: list[str] = []
     q = data["questions"]
