@@ -6,11 +6,15 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from handlers.reply import Reply
 
 app = typer.Typer(
     add_completion=False,
@@ -31,8 +35,16 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-def _print_json(payload: object) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+def _print_reply(reply: Reply, as_json: bool) -> None:
+    """The reply as JSON or for people; exit 1 when it is an error, so scripts can tell."""
+    if as_json:
+        sys.stdout.write(json.dumps(reply.to_json(), ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        from bot.console import show
+
+        show(reply, out)
+    if not reply.ok:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -91,15 +103,7 @@ def ask(
 
     settings = _settings()
     engine = ready_engine(settings)
-    reply = handle_text(text, context(settings, engine, caller=as_, user_key=f"console:{as_}"))
-    if as_json:
-        _print_json(reply.to_json())
-    else:
-        from bot.console import show
-
-        show(reply, out)
-    if not reply.ok:
-        raise typer.Exit(1)
+    _print_reply(handle_text(text, context(settings, engine, caller=as_, user_key=f"console:{as_}")), as_json)
 
 
 @app.command()
@@ -133,7 +137,6 @@ def digest(
     send: bool = typer.Option(False, "--send", help="deliver to the team's Slack channel, once"),
 ) -> None:
     """Compute a team's digest; print it, or deliver it with --send."""
-    from bot.console import show
     from bot.runtime import context, ready_engine
     from handlers.commands import Command
     from handlers.dispatch import handle
@@ -151,13 +154,7 @@ def digest(
         from bot.delivery import deliver_cli
 
         raise typer.Exit(deliver_cli(settings, engine, team, ctx.today, out))
-    reply = handle(Command("digest", account=team), ctx)
-    if as_json:
-        _print_json(reply.to_json())
-    else:
-        show(reply, out)
-    if not reply.ok:
-        raise typer.Exit(1)
+    _print_reply(handle(Command("digest", account=team), ctx), as_json)
 
 
 @app.command()

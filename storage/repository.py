@@ -14,7 +14,7 @@ from playbooks import model as pm
 from playbooks.catalog import parse_catalog
 from storage import models as db
 from storage.usage_summary import COLUMNS as SUMMARY_COLUMNS
-from storage.usage_summary import from_columns
+from storage.usage_summary import USAGE_COLUMNS, from_columns
 
 # The engine looks back this far: three months of trend plus margin, six months of "no" suppression.
 USAGE_WINDOW_DAYS = 200
@@ -110,15 +110,7 @@ def load_accounts(
     if raw_ids:
         usage = _group(
             session,
-            select(
-                db.Usage.account_id,
-                db.Usage.date,
-                db.Usage.active_users,
-                db.Usage.power_users,
-                db.Usage.logins,
-                db.Usage.actions,
-                db.Usage.feature_adoption,
-            )
+            select(*USAGE_COLUMNS)
             .where(db.Usage.date >= today - timedelta(days=USAGE_WINDOW_DAYS), db.Usage.date <= today)
             .order_by(db.Usage.account_id, db.Usage.date),
             raw_ids,

@@ -16,6 +16,16 @@ CHUNK = 500
 FIELDS = ("date", "users", "power", "logins", "actions", "adoption")
 PREFIXES = ("l_", "p_", "b_")
 COLUMNS = tuple(getattr(db.UsageSummary, p + f) for p in PREFIXES for f in FIELDS)
+# account_id then a UsagePoint's fields, in order: how usage rows are read wherever they are read
+USAGE_COLUMNS = (
+    db.Usage.account_id,
+    db.Usage.date,
+    db.Usage.active_users,
+    db.Usage.power_users,
+    db.Usage.logins,
+    db.Usage.actions,
+    db.Usage.feature_adoption,
+)
 POINT_COLUMNS = tuple(p + f for p in PREFIXES for f in FIELDS)
 
 
@@ -55,15 +65,7 @@ def from_columns(latest_gap: int, base_gap: int, v: Sequence[Any]) -> UsageSumma
 
 def _rows_by_account(session: Session | Connection, ids: list[str]) -> Iterator[tuple[str, list[UsagePoint]]]:
     q = (
-        select(
-            db.Usage.account_id,
-            db.Usage.date,
-            db.Usage.active_users,
-            db.Usage.power_users,
-            db.Usage.logins,
-            db.Usage.actions,
-            db.Usage.feature_adoption,
-        )
+        select(*USAGE_COLUMNS)
         .where(db.Usage.account_id.in_(ids))
         .order_by(db.Usage.account_id, db.Usage.date)
     )  # type: ignore[attr-defined]
