@@ -16,7 +16,7 @@ from handlers.context import Context
 from handlers.reply import Button, Reply, notice
 from storage import models as db
 from storage.db import session_scope
-from storage.models import utcnow
+from storage.memory import recall, remember
 from storage.repository import account_names
 
 log = logging.getLogger("expansion_bot")
@@ -98,9 +98,9 @@ def _registered(session: Session, email: str) -> bool:
 
 def _resolve(session: Session, command: Command, ctx: Context) -> tuple[str, Reply | None]:
     if not command.account:
-        memory = session.get(db.ChatMemory, ctx.user_key) if ctx.user_key else None
-        if memory and utcnow() - memory.updated_at <= MEMORY_TTL:
-            return memory.account_id, None
+        remembered = recall(session, ctx.user_key, MEMORY_TTL)
+        if remembered:
+            return remembered, None
         return "", notice(command.name, f"Which account? Try “{command.name} Kopi Nusantara”.")
     match = find(command.account, account_names(session))
     if match.account_id:
@@ -137,10 +137,5 @@ def _rest_of(command: Command) -> str:
 
 
 def _remember(session: Session, ctx: Context, account_id: str) -> None:
-    if not ctx.user_key:
-        return
-    row = session.get(db.ChatMemory, ctx.user_key) or db.ChatMemory(
-        user_key=ctx.user_key, account_id=account_id
-    )
-    row.account_id, row.updated_at = account_id, utcnow()
-    session.add(row)
+    if ctx.user_key:
+        remember(session, ctx.user_key, account_id)

@@ -73,3 +73,25 @@ def test_slack_500s_then_recovers_and_the_answer_lands_once(slack: Harness) -> N
     attempts = [c for c in slack.fake.calls if c.name == "r1"]
     assert [c.failed for c in attempts] == [True, True, False]
     assert "Kopi Nusantara" in answer.body["text"]
+
+
+def test_a_users_first_commands_at_the_same_moment_all_answer(demo_engine: Engine) -> None:
+    """Slack runs a user's commands in parallel; their first ones all write the user's memory row."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(text: str):
+        ctx = Context(
+            engine=demo_engine,
+            today=TODAY,
+            caller_email="dewi@example.com",
+            user_key="slack:U0NEW",
+            channel="slack",
+        )
+        return handle_text(text, ctx)
+
+    texts = [f"expansion {name}" for name in ("Kopi Nusantara", "Batik Sentosa") * 4]
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(ask, texts))
+    assert all(r.ok for r in replies), [r.title for r in replies if not r.ok]
+    follow_up = ask("draft")  # and the memory holds one of them
+    assert follow_up.ok and follow_up.data["account"]["name"] in {"Kopi Nusantara", "Batik Sentosa"}
