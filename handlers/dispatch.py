@@ -102,6 +102,10 @@ def _resolve(session: Session, command: Command, ctx: Context) -> tuple[str, Rep
         if remembered:
             return remembered, None
         return "", notice(command.name, f"Which account? Try “{command.name} Kopi Nusantara”.")
+    typed = command.account.strip()
+    for key in dict.fromkeys((typed, typed.upper())):  # an id as typed: no need to read every name
+        if session.get(db.Account, key) is not None:
+            return key, None
     match = find(command.account, account_names(session))
     if match.account_id:
         return match.account_id, None

@@ -15,6 +15,11 @@ from sqlmodel import SQLModel
 import storage.models  # noqa: F401  (registers the tables)
 from storage.db import make_engine
 
+
+def _postgres_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", "")
+
+
 TODAY = date(2026, 11, 24)  # a Tuesday; the demo portfolio is generated relative to it
 SETTINGS_PREFIXES = ("OPENAI_", "SLACK_", "TWILIO_", "LANGSMITH_", "LANGCHAIN_")
 SETTINGS_NAMES = (
@@ -26,6 +31,8 @@ SETTINGS_NAMES = (
     "DIGEST_CAP",
     "LOG_LEVEL",
     "DIGEST_MISFIRE_GRACE_MINUTES",
+    "HOST",
+    "RUN_SCHEDULER",
 )
 
 
@@ -38,15 +45,15 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def _postgres_url() -> str:
-    return os.environ.get("TEST_DATABASE_URL", "")
+DATABASES = ["sqlite", "postgresql"] if _postgres_url() else ["sqlite"]
 
 
-@pytest.fixture
-def database_url(tmp_path) -> Iterator[str]:
-    """A URL to an empty database: a SQLite file, or a private schema on the PostgreSQL server."""
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A URL to an empty database: a SQLite file, and with TEST_DATABASE_URL also a private schema on that
+    PostgreSQL server (every test that touches a database runs on both)."""
     pg = _postgres_url()
-    if not pg:
+    if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
