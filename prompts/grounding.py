@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 NUM = r"\d{1,3}(?:[.,\u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
 MULTIPLIERS = {
@@ -97,6 +98,7 @@ class Grounds:
     notes: dict[str, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Case- and accent-insensitive form for comparing names."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().replace("đ", "d"))
@@ -232,14 +234,26 @@ def _discounts(text: str, grounds: Grounds) -> list[str]:
     return problems
 
 
+@lru_cache(maxsize=256)
+def _phrases(names: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    """One pattern for a list of names, each as a whole phrase of folded text, and folded → name."""
+    folded = {fold(n): n for n in names if n.strip()}
+    if not folded:
+        return None
+    alternatives = "|".join(re.escape(f) for f in sorted(folded, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), folded
+
+
+def _found(names: tuple[str, ...], folded_text: str) -> list[str]:
+    compiled = _phrases(names)
+    if compiled is None:
+        return []
+    pattern, by_fold = compiled
+    return list(dict.fromkeys(by_fold[m.group(0)] for m in pattern.finditer(folded_text)))
+
+
 def _names(text: str, grounds: Grounds) -> list[str]:
     folded = fold(text)
-    return [
-        f"names another account: {name}"
-        for name in grounds.other_accounts
-        if name.strip() and re.search(rf"(?<!\w){re.escape(fold(name))}(?!\w)", folded)
-    ] + [
-        f"mentions “{b}” in a message that must not make an offer"
-        for b in grounds.banned
-        if re.search(rf"(?<!\w){re.escape(fold(b))}(?!\w)", folded)
+    return [f"names another account: {name}" for name in _found(grounds.other_accounts, folded)] + [
+        f"mentions “{b}” in a message that must not make an offer" for b in _found(grounds.banned, folded)
     ]

@@ -14,22 +14,26 @@ from prompts.facts import Facts
 from prompts.offline import OBJECTIONS, OfflineWriter
 from prompts.schema import Draft
 
+pytest_plugins = ["test_writers_support"]  # demo_facts
+
 
 @pytest.fixture
-def kopi(demo_engine) -> Facts:
+def kopi(demo_facts: dict[str, Facts]) -> Facts:
     """Kopi Nusantara: a Tier 2 proposal in Bahasa Indonesia, on WhatsApp."""
-    return variant(all_facts(demo_engine)["ID-001"], "id", "whatsapp")
+    return variant(demo_facts["ID-001"], "id", "whatsapp")
 
 
-def test_the_offline_writer_passes_its_own_review_for_every_account(demo_engine) -> None:
+def test_the_offline_writer_passes_its_own_review_for_every_account(
+    demo_facts: dict[str, Facts], demo_drafts: dict[tuple[str, str, str], Draft]
+) -> None:
     """Drafts in every channel and language, the brief and the three objection answers."""
     writer = OfflineWriter()
     problems = []
-    for account_id, base in all_facts(demo_engine).items():
+    for account_id, base in demo_facts.items():
         for language in LANGUAGES:
             for channel in CHANNELS:
                 f = variant(base, language, channel)
-                out = writer.draft(f).output
+                out = demo_drafts[account_id, language, channel]
                 problems += [f"{account_id} draft {language} {channel}: {p}" for p in review("draft", out, f)]
             f = variant(base, language, "whatsapp")
             for kind in OBJECTIONS:
@@ -41,22 +45,19 @@ def test_the_offline_writer_passes_its_own_review_for_every_account(demo_engine)
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize(
-    "command", ["prep {id}", "draft {id}", "draft {id} whatsapp", "objection {id} budget"]
-)
-def test_every_number_a_user_reads_comes_from_the_facts(demo_engine, command: str) -> None:
+def test_every_number_a_user_reads_comes_from_the_facts(demo_engine) -> None:
     """The whole reply as a channel shows it, sections and all, checked against the account's facts."""
-    facts = all_facts(demo_engine)
     problems = []
-    for account_id, f in facts.items():
-        reply = ask(demo_engine, command.format(id=account_id))
-        found = grounding.check(reply.text, f.grounds(offer=True))
-        problems += [f"{command.format(id=account_id)}: {p}" for p in found]
+    for account_id, f in all_facts(demo_engine).items():
+        for command in ("prep", "draft", "draft {} whatsapp", "objection {} budget", "objection {} think"):
+            text = command.format(account_id) if "{}" in command else f"{command} {account_id}"
+            found = grounding.check(ask(demo_engine, text).text, f.grounds(offer=True))
+            problems += [f"{text}: {p}" for p in found]
     assert not problems, "\n".join(problems)
 
 
-def test_a_check_in_quotes_no_price_and_names_no_offer(demo_engine) -> None:
-    for account_id, f in all_facts(demo_engine).items():
+def test_a_check_in_quotes_no_price_and_names_no_offer(demo_facts: dict[str, Facts]) -> None:
+    for account_id, f in demo_facts.items():
         if f.mode == "proposal" or not f.best:
             continue
         out = OfflineWriter().draft(f).output

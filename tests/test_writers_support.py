@@ -1,16 +1,20 @@
 """Helpers for the writer tests: run commands as a user would, load every demo account's facts,
-and read a reply the way a CSM would. No tests here; the test_writers_* modules use it."""
+and read a reply the way a CSM would. No tests here; the test_writers_* modules use it as a plugin
+(`pytest_plugins = ["test_writers_support"]`) for the `demo_facts` fixture."""
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from conftest import TODAY
-from sqlalchemy import Engine
-from sqlmodel import Session
+import pytest
+from conftest import DATABASES, TODAY
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel
 
 from handlers.commands import Command
 from handlers.context import Context
@@ -18,6 +22,10 @@ from handlers.dispatch import handle_text
 from handlers.draft import writer_facts
 from handlers.reply import Reply
 from prompts.facts import Facts
+from prompts.offline import OfflineWriter
+from prompts.schema import Draft
+from storage.db import make_engine
+from storage.demo import load_demo
 from storage.repository import account_names
 
 CALLER = "dewi@example.com"
@@ -58,6 +66,47 @@ def all_facts(engine: Engine, channel: str = "email") -> dict[str, Facts]:
             account_id: writer_facts(Command("draft"), ctx, session, account_id, channel)
             for account_id, _ in account_names(session)
         }
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def demo_facts(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Facts]]:
+    """Every demo account's facts, loaded once per database for the tests that only read them:
+    the writers are pure, so hundreds of drafts need not reload the portfolio for every test."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('writers') / 'demo.db'}")
+        yield _load(engine)
+        return
+    pg, schema = os.environ["TEST_DATABASE_URL"], f"w_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(pg)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = make_engine(f"{pg}{'&' if '?' in pg else '?'}options=-csearch_path%3D{schema}")
+    yield _load(engine)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_drafts(demo_facts: dict[str, Facts]) -> dict[tuple[str, str, str], Draft]:
+    """The offline writer's draft for every (account, language, channel), written once per database."""
+    writer = OfflineWriter()
+    return {
+        (account_id, language, channel): writer.draft(variant(f, language, channel)).output
+        for account_id, f in demo_facts.items()
+        for language in LANGUAGES
+        for channel in CHANNELS
+    }
+
+
+def _load(engine: Engine) -> dict[str, Facts]:
+    SQLModel.metadata.create_all(engine)
+    load_demo(engine, TODAY)
+    facts = all_facts(engine)
+    engine.dispose()
+    return facts
 
 
 def variant(facts: Facts, language: str, channel: str) -> Facts:

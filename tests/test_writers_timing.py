@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 import yaml
 from test_writers_support import CHANNELS, LANGUAGES, all_facts, ask, section, text_of, variant
 
 from prompts import grounding
-from prompts.offline import OfflineWriter
+from prompts.facts import Facts
+from prompts.schema import Draft
 
 PORTFOLIO = Path(__file__).parents[1] / "storage" / "demo" / "portfolio.yaml"
 OFFER_WORDS = re.compile(
@@ -25,6 +25,7 @@ def guarded() -> dict[str, str]:
     return {a["id"]: a["shows"] for a in accounts if a["shows"].startswith("timing guard")}
 
 
+pytest_plugins = ["test_writers_support"]  # demo_facts
 GUARDED = guarded()
 AT_RISK = [i for i, shows in GUARDED.items() if "at risk" in shows]
 TOO_NEW = [i for i, shows in GUARDED.items() if "too new" in shows]
@@ -35,10 +36,14 @@ def test_the_demo_shows_every_kind_of_not_now() -> None:
     assert AT_RISK and TOO_NEW and SAID_NO
 
 
-@pytest.mark.parametrize("account_id", sorted(GUARDED))
-def test_prep_leads_with_not_now_and_prepares_a_value_and_health_call(demo_engine, account_id: str) -> None:
-    f = all_facts(demo_engine)[account_id]
-    assert not f.assessment.timing.ok  # the engine agrees this account must not be pushed
+def test_prep_leads_with_not_now_and_prepares_a_value_and_health_call(demo_engine) -> None:
+    facts = all_facts(demo_engine)
+    for account_id in sorted(GUARDED):
+        prep_is_a_value_call(demo_engine, facts[account_id], account_id)
+
+
+def prep_is_a_value_call(demo_engine, f: Facts, account_id: str) -> None:
+    assert not f.assessment.timing.ok, account_id  # the engine agrees this account must not be pushed
     reply = ask(demo_engine, f"prep {account_id}")
     first = reply.sections[0]
     assert re.search(r"\bnot now\b", first.heading, re.I), [s.heading for s in reply.sections]
@@ -55,9 +60,13 @@ def test_prep_leads_with_not_now_and_prepares_a_value_and_health_call(demo_engin
     assert len(brief["questions"]) == 5
 
 
-@pytest.mark.parametrize("account_id", sorted(GUARDED))
-def test_draft_is_a_check_in_that_offers_nothing_and_says_why(demo_engine, account_id: str) -> None:
-    f = all_facts(demo_engine)[account_id]
+def test_draft_is_a_check_in_that_offers_nothing_and_says_why(demo_engine) -> None:
+    facts = all_facts(demo_engine)
+    for account_id in sorted(GUARDED):
+        draft_is_a_check_in(demo_engine, facts[account_id], account_id)
+
+
+def draft_is_a_check_in(demo_engine, f: Facts, account_id: str) -> None:
     for command in (f"draft {account_id}", f"draft {account_id} whatsapp", f"draft {account_id} email en"):
         reply = ask(demo_engine, command)
         assert reply.data["draft"]["kind"] == "check_in"
@@ -72,15 +81,16 @@ def test_draft_is_a_check_in_that_offers_nothing_and_says_why(demo_engine, accou
     assert "proposed" not in buttons  # nothing was proposed, so nothing to mark
 
 
-def test_check_ins_offer_nothing_in_any_language_or_channel(demo_engine) -> None:
-    writer = OfflineWriter()
+def test_check_ins_offer_nothing_in_any_language_or_channel(
+    demo_facts: dict[str, Facts], demo_drafts: dict[tuple[str, str, str], Draft]
+) -> None:
     problems = []
     for account_id in GUARDED:
-        base = all_facts(demo_engine)[account_id]
+        base = demo_facts[account_id]
         for language in LANGUAGES:
             for channel in CHANNELS:
                 f = variant(base, language, channel)
-                out = writer.draft(f).output
+                out = demo_drafts[account_id, language, channel]
                 text = out.subject + "\n" + out.body
                 problems += [
                     f"{account_id} {language} {channel}: {p}"
