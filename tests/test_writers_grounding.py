@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from test_writers_support import CHANNELS, LANGUAGES, all_facts, ask, variant
+from pydantic import BaseModel
+from test_writers_support import CHANNELS, LANGUAGES, LEFTOVERS, all_facts, ask, text_of, variant
 
 from prompts import grounding
 from prompts.checks import review, ungrounded
@@ -26,22 +27,31 @@ def kopi(demo_facts: dict[str, Facts]) -> Facts:
 def test_the_offline_writer_passes_its_own_review_for_every_account(
     demo_facts: dict[str, Facts], demo_drafts: dict[tuple[str, str, str], Draft]
 ) -> None:
-    """Drafts in every channel and language, the brief and the three objection answers."""
+    """Drafts in every channel and language, the brief and the three objection answers: grounded,
+    in form for their channel, and with nothing left unfilled."""
     writer = OfflineWriter()
     problems = []
+
+    def check(task: str, out: BaseModel, f: Facts, where: str) -> None:
+        nonlocal problems
+        problems += [f"{where}: {p}" for p in review(task, out, f)]
+        if left := LEFTOVERS.search(text_of(out)):
+            problems.append(f"{where}: left in the text: {left.group(0)!r}")
+
     for account_id, base in demo_facts.items():
         for language in LANGUAGES:
             for channel in CHANNELS:
                 f = variant(base, language, channel)
-                out = demo_drafts[account_id, language, channel]
-                problems += [f"{account_id} draft {language} {channel}: {p}" for p in review("draft", out, f)]
+                check(
+                    "draft",
+                    demo_drafts[account_id, language, channel],
+                    f,
+                    f"{account_id} draft {language} {channel}",
+                )
             f = variant(base, language, "whatsapp")
             for kind in OBJECTIONS:
-                out = writer.objection(f, kind).output
-                problems += [f"{account_id} {kind} {language}: {p}" for p in review("objection", out, f)]
-            problems += [
-                f"{account_id} brief {language}: {p}" for p in review("brief", writer.brief(f).output, f)
-            ]
+                check("objection", writer.objection(f, kind).output, f, f"{account_id} {kind} {language}")
+            check("brief", writer.brief(f).output, f, f"{account_id} brief {language}")
     assert not problems, "\n".join(problems)
 
 
