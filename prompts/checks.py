@@ -21,7 +21,10 @@ CHAT_CHARS = {"whatsapp": 1000, "slack": 1500}
 # Everyday words of Bahasa Indonesia and Melayu that English prose never uses.
 MALAY_WORDS = ("yang", "dan", "kami", "untuk", "dengan", "semoga", "adalah", "bagi", "kita", "ini")
 LOCAL_WORDS = {"id": MALAY_WORDS, "ms": MALAY_WORDS}
-ADDRESS_FORMS = {"ID": ("Bapak", "Ibu", "Pak", "Bu"), "MY": ("Encik", "Puan", "Cik", "Tuan")}
+ADDRESS_FORMS: dict[str, tuple[str, ...]] = {
+    "ID": ("Bapak", "Ibu", "Pak", "Bu"),
+    "MY": ("Encik", "Puan", "Cik", "Tuan"),
+}
 ADDRESS_FORMS |= {"TH": ("Khun", "คุณ", "Dr"), "VN": ("Anh", "Chị", "Chi")}
 
 

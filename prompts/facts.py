@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass, replace
@@ -187,7 +188,7 @@ class Facts:
         return Money(round_sig(best.price.amount / self.active_users), best.price.currency)
 
     @cached_property
-    def follow_up(self) -> date:
+    def follow_up(self) -> dt.date:  # `date` here would be the method below
         """When to check back: later in the patient markets."""
         return self.assessment.today + timedelta(days=21 if self.patient else 14)
 
@@ -245,7 +246,7 @@ class Facts:
         for off in (*self.catalog.plans, *self.catalog.add_ons, *self.catalog.products):
             for seat in (False, True):
                 local = price_in(self.catalog, off, acct.currency, seat=seat).amount
-                amounts |= {local, local * 12, off.seat_price if seat else off.price}
+                amounts |= {local, local * 12, (off.seat_price if seat else off.price) or 0}
         amounts |= {d.price for d in self.catalog.discounts if d.price}
         if self.per_user:
             amounts.add(self.per_user.amount)

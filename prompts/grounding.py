@@ -168,15 +168,15 @@ def check(text: str, grounds: Grounds) -> list[str]:
     """Every problem that makes a text unsafe to send; an empty list means it is grounded."""
     problems: list[str] = []
     taken: list[tuple[int, int]] = []
-    for span, d, m, y, raw in find_dates(text):
+    for span, d, month, y, raw in find_dates(text):
         if _overlaps(span, taken):
             continue
         taken.append(span)
-        if raw == "24/7" or not (1 <= m <= 12 and 1 <= d <= 31):
+        if raw == "24/7" or not (1 <= month <= 12 and 1 <= d <= 31):
             continue
-        ok = _date_ok(d, m, y, grounds.dates)
+        ok = _date_ok(d, month, y, grounds.dates)
         if not ok and d <= 12 and "/" in raw:  # 11/24 read the American way
-            ok = _date_ok(m, d, y, grounds.dates)
+            ok = _date_ok(month, d, y, grounds.dates)
         if not ok:
             problems.append(f"date not in the facts: {raw}")
     for m in AMOUNT.finditer(text):
