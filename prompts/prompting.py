@@ -48,6 +48,12 @@ KIND_RULES = {
 }
 
 
+NOT_NOW_OPTIONS = (
+    "Timing says not now: name no product or plan, offer no trial, quote no price. The only options are "
+    "a free working session to get more from what they have, and checking in again in 30-60 days."
+)
+
+
 @cache
 def template(name: str) -> str:
     """A prompt file of prompts/templates, read once."""
@@ -173,6 +179,7 @@ def messages(
             language=LANGUAGE_NAMES.get(f.language, "English"),
             diagnose=DIAGNOSE[kind],
             pace="patient, no deadline" if f.patient else "clear and concrete",
+            timing=NOT_NOW_OPTIONS if f.mode == "check_in" else "",
             **common,
         )
     else:

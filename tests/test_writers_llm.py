@@ -373,3 +373,19 @@ def test_ticket_text_is_data_not_instructions(demo_engine, fake_openai: FakeOpen
     assert reply.data["writer"] == "offline"
     assert "50%" in reply.data["writer_reason"]
     assert "50%" not in reply.forward
+
+
+def test_a_not_now_account_gets_no_offer_from_the_model_either(demo_engine, fake_openai: FakeOpenAI) -> None:
+    """Toko Roti Harum is at risk: the prompt carries no offer, and an answer that sells is discarded."""
+    f = variant(all_facts(demo_engine)["ID-004"], "id", "chat")
+    assert f.mode == "check_in" and f.best is not None
+    offline = OfflineWriter().objection(f, "budget").output
+    selling = OBJECTION.with_sentence(offline, f"Bapak bisa mencoba {f.best.offering_name} gratis 1 bulan.")
+    fake_openai.tool_answer(selling)
+    reply = ask_model(demo_engine, fake_openai, "objection Toko Roti Harum tidak ada budget")
+    prompt = human(fake_openai.requests[0])
+    assert f.best.offering_name not in prompt and f.money(f.best.price) not in prompt
+    assert re.search(r"not now", prompt, re.I)
+    assert reply.data["writer"] == "offline"
+    assert f.best.offering_name in reply.data["writer_reason"]
+    assert f.best.offering_name not in reply.forward
