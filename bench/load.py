@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -138,26 +138,42 @@ async def fire(base: str, requests: list[Request]) -> float:
             await asyncio.sleep(0.001)
             lag = max(lag, (time.monotonic() - before) * 1000 - 1)
 
-    limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=len(requests))
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        await asyncio.gather(*(client.get("/healthz") for _ in requests))
+    host, port = urlsplit(base).hostname or "127.0.0.1", urlsplit(base).port or 80
+    # One plain connection per request, opened beforehand: an HTTP client's pool costs more CPU per
+    # request than the server's ack at this concurrency, and would measure itself instead.
+    streams = [await asyncio.open_connection(host, port) for _ in requests]
 
-        async def one(r: Request, path: str, body: str, headers: dict[str, str]) -> None:
-            r.sent = time.monotonic()
-            try:
-                response = await client.post(path, content=body, headers=headers)
-            except httpx.HTTPError as exc:
-                r.error = f"ack failed: {type(exc).__name__}"
-                return
-            r.ack_ms = (time.monotonic() - r.sent) * 1000
-            if response.status_code != 200:
-                r.error = f"ack HTTP {response.status_code}: {response.text[:80]}"
-            elif any(m in response.text.lower() for m in ERROR_MARKERS):
-                r.error = f"ack says: {response.text[:120]}"
+    async def one(
+        r: Request,
+        stream: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        path: str,
+        body: str,
+        headers: dict[str, str],
+    ) -> None:
+        reader, writer = stream
+        head = f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: {len(body.encode())}\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "Connection: close\r\n\r\n"
+        r.sent = time.monotonic()
+        try:
+            writer.write(head.encode() + body.encode())
+            status_line = await reader.readline()
+            raw = await reader.read()
+        except OSError as exc:
+            r.error = f"ack failed: {type(exc).__name__}"
+            return
+        finally:
+            writer.close()
+        r.ack_ms = (time.monotonic() - r.sent) * 1000
+        status = int(status_line.split()[1]) if len(status_line.split()) > 1 else 0
+        text = raw.partition(b"\r\n\r\n")[2].decode(errors="replace")
+        if status != 200:
+            r.error = f"ack HTTP {status}: {text[:80]}"
+        elif any(m in text.lower() for m in ERROR_MARKERS):
+            r.error = f"ack says: {text[:120]}"
 
-        watcher = asyncio.create_task(watch())
-        await asyncio.gather(*(one(r, *post) for r, post in zip(requests, posts, strict=True)))
-        watcher.cancel()
+    watcher = asyncio.create_task(watch())
+    await asyncio.gather(*(one(r, st, *post) for r, st, post in zip(requests, streams, posts, strict=True)))
+    watcher.cancel()
     return lag
 
 
