@@ -58,9 +58,6 @@ class Services:
 
     def start(self) -> None:
         s = self.settings
-        from bot import workers
-
-        workers.start(s, s.answer_workers)
         if s.run_scheduler and (s.slack_enabled or s.twilio_enabled):
             from bot.scheduler import start_scheduler
 
@@ -81,9 +78,6 @@ class Services:
         self.slack_pool.shutdown(wait=True)
         if self.inbox is not None and not self.inbox.wait_idle(SHUTDOWN_SECONDS):
             log.error("shutdown: WhatsApp replies still running after %.0fs", SHUTDOWN_SECONDS)
-        from bot import workers
-
-        workers.stop()
         log.info("shutdown complete")
 
     def status(self) -> dict[str, Any]:

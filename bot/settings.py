@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import cached_property
 
 from pydantic import Field, field_validator, model_validator
@@ -23,7 +22,6 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///expansion_bot.db"
     host: str = "0.0.0.0"
     port: int = 3000
-    answer_workers: int = Field(default_factory=lambda: min(4, os.cpu_count() or 1))  # 0: in the server
     run_scheduler: bool = True  # false on extra web workers; delivery records keep digests single anyway
     log_level: str = "INFO"
     today: str = ""  # YYYY-MM-DD: pins "today" (demos, reproducible reports); empty = the real date

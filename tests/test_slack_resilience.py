@@ -73,7 +73,7 @@ def test_a_failure_on_our_side_shows_a_reference_that_is_in_the_log(
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("bot.slack.commands.answer_text", broken)
+    monkeypatch.setattr("bot.slack.commands.handle_text", broken)
     with caplog.at_level(logging.ERROR):
         slack.slash("/expansion", "Kopi Nusantara")
         text = slack.answer().body["text"]

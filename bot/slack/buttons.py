@@ -12,8 +12,7 @@ from bot.slack import home
 from bot.slack.commands import with_share
 from bot.slack.identity import Caller
 from bot.slack.runtime import SlackRuntime, failure, refusal
-from bot.workers import answer_action
-from handlers.actions import ACTIONS, WORKFLOW_ACTIONS, as_text
+from handlers.actions import ACTIONS, WORKFLOW_ACTIONS, as_text, handle_action
 from handlers.context import Context
 from handlers.reply import Reply, notice
 
@@ -47,7 +46,7 @@ def run_action(rt: SlackRuntime, body: dict[str, Any], context: BoltContext) -> 
     if action == "share":
         _share(rt, body, caller, ctx, value)
         return
-    reply = answer_action(action, value, ctx)
+    reply = handle_action(action, value, ctx)
     text = as_text(action, value)
     if text:
         reply = with_share(rt, reply, text)
@@ -74,7 +73,7 @@ def _answer(rt: SlackRuntime, body: dict[str, Any], caller: Caller, reply: Reply
 def _share(rt: SlackRuntime, body: dict[str, Any], caller: Caller, ctx: Context, value: str) -> None:
     """Post the answer the user saw (or, after a restart, the same command again) for everyone."""
     ref, _, text = value.partition("|")
-    reply = rt.shares.get(ref) or (answer_action("share", text, ctx) if text else notice("share", EXPIRED))
+    reply = rt.shares.get(ref) or (handle_action("share", text, ctx) if text else notice("share", EXPIRED))
     if not reply.ok:
         _answer(rt, body, caller, reply, replace=False)
         return

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from bot.slack.runtime import OTHER_TEAM, SlackRuntime, failure, refusal
-from bot.workers import answer_text
+from handlers.dispatch import handle_text
 from handlers.reply import Button, Reply
 
 # One slash command per chat command; `/expansion help` (or a bare `/expansion`) is help.
@@ -105,7 +105,7 @@ def run_command(rt: SlackRuntime, body: dict[str, Any], context: BoltContext) ->
     if text.split(" ", 1)[0] in PUBLIC:
         _in_channel(rt, url, channel, user, text, ctx)
         return
-    reply = with_share(rt, answer_text(text, ctx), text)
+    reply = with_share(rt, handle_text(text, ctx), text)
     if not rt.delivery.respond(url, reply, replace=True):
         rt.delivery.ephemeral(channel, user, reply)
 
@@ -113,7 +113,7 @@ def run_command(rt: SlackRuntime, body: dict[str, Any], context: BoltContext) ->
 def _in_channel(rt: SlackRuntime, url: str, channel: str, user: str, text: str, ctx: Any) -> None:
     """A placeholder in the channel, edited into the answer; errors stay private to the user."""
     where, ts = rt.delivery.post_text(channel, f"⏳ {WORKING.get(text.split(' ', 1)[0], 'Working on it…')}")
-    reply = answer_text(text, ctx)
+    reply = handle_text(text, ctx)
     if reply.ok and ts and rt.delivery.update(where, ts, reply):
         return
     if ts:
@@ -131,6 +131,6 @@ def run_message(rt: SlackRuntime, body: dict[str, Any], event: dict[str, Any], c
         rt.delivery.post_text(channel, refusal(caller))
         return
     where, ts = rt.delivery.post_text(channel, "⏳ Working on it…")
-    reply = answer_text(str(event.get("text", "")), rt.context(caller))
+    reply = handle_text(str(event.get("text", "")), rt.context(caller))
     if not (ts and rt.delivery.update(where, ts, reply)):
         rt.delivery.post(channel, reply)

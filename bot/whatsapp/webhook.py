@@ -28,8 +28,7 @@ from bot.settings import Settings
 from bot.whatsapp.inbox import Inbox
 from bot.whatsapp.render import render
 from bot.whatsapp.sender import deliver, enqueue
-from bot.workers import answer_text
-from handlers.dispatch import NOT_REGISTERED
+from handlers.dispatch import NOT_REGISTERED, handle_text
 from storage.db import session_scope
 from storage.models import Csm, InboundMessage, OutboundMessage, utcnow
 from storage.repository import csm_by
@@ -120,7 +119,7 @@ def _answer(settings: Settings, engine: Engine, message: Inbound, number: str, t
                 return []
             return enqueue(session, to, [NOT_REGISTERED])
     ctx = context(settings, engine, caller=csm.email, user_key=f"whatsapp:{number}", channel="whatsapp")
-    reply = answer_text(message.body, ctx)
+    reply = handle_text(message.body, ctx)
     log.info(
         "whatsapp sid=%s csm=%s command=%s ok=%s", message.message_sid, csm.email, reply.command, reply.ok
     )
