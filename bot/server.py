@@ -10,7 +10,6 @@ accepted (WhatsApp), so nothing a user asked for is dropped by a deploy.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -32,9 +31,6 @@ log = logging.getLogger("expansion_bot.server")
 
 SLACK_THREADS = 4  # Slack replies in flight at once; more queue behind them
 SHUTDOWN_SECONDS = 30.0  # how long shutdown waits for replies in flight
-# Acks run on the event loop while replies are computed on threads; with Python's default 5 ms GIL
-# switch interval the loop waits behind them under a burst (bench/load.py: ack p99 2.0 s → 1.4 s).
-SWITCH_INTERVAL_S = 0.0005
 
 
 @dataclass
@@ -130,7 +126,6 @@ def run(settings: Settings) -> None:
     from bot.runtime import ready_engine
 
     configure(settings.log_level)
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
     engine = ready_engine(settings)
     app, _ = create_app(settings, engine)
     log.info(
