@@ -17,7 +17,7 @@ from handlers.reply import Button, Reply, notice
 from storage import models as db
 from storage.db import session_scope
 from storage.memory import recall, remember
-from storage.repository import account_names
+from storage.repository import account_exactly, account_names
 
 log = logging.getLogger("expansion_bot")
 
@@ -102,10 +102,9 @@ def _resolve(session: Session, command: Command, ctx: Context) -> tuple[str, Rep
         if remembered:
             return remembered, None
         return "", notice(command.name, f"Which account? Try “{command.name} Kopi Nusantara”.")
-    typed = command.account.strip()
-    for key in dict.fromkeys((typed, typed.upper())):  # an id as typed: no need to read every name
-        if session.get(db.Account, key) is not None:
-            return key, None
+    exact = account_exactly(session, command.account)  # found without reading every name
+    if exact:
+        return exact, None
     match = find(command.account, account_names(session))
     if match.account_id:
         return match.account_id, None

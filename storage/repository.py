@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from playbooks import model as pm
@@ -206,6 +206,20 @@ def _group(session: Session, query, wanted: list[str], make, key_col) -> dict[st
     for row in _rows(session, query, wanted, key_col):
         out[row[0]].append(make(row))
     return out
+
+
+def account_exactly(session: Session, typed: str) -> str:
+    """The account whose id, or only account whose name, is exactly what was typed (any case); else ""."""
+    typed = typed.strip()
+    for key in dict.fromkeys((typed, typed.upper())):
+        if key and session.get(db.Account, key) is not None:
+            return key
+    named = list(
+        _core(session).execute(
+            select(db.Account.account_id).where(func.lower(db.Account.name) == typed.lower()).limit(2)
+        )
+    )
+    return str(named[0][0]) if len(named) == 1 else ""
 
 
 def account_names(session: Session) -> list[tuple[str, str]]:
