@@ -185,18 +185,23 @@ def test_pending_digests_of_other_days_are_left_alone(demo_engine, slack, settin
     assert slack.posts == []
 
 
-def test_a_process_killed_between_recording_and_sending_is_resumed_once(demo_engine, slack, settings):
-    with session_scope(demo_engine) as s:
+def claimed(engine, by: str, *, minutes_ago: int) -> None:
+    """A delivery row another process claimed (and, when long ago, died holding)."""
+    with session_scope(engine) as s:
         s.add(
             db.DigestDelivery(
                 team="jakarta",
                 day=TODAY,
                 status="sending",
-                claimed_by="dead:1",
-                claimed_at=db.utcnow() - timedelta(minutes=30),
+                claimed_by=by,
+                claimed_at=db.utcnow() - timedelta(minutes=minutes_ago),
                 attempts=1,
             )
         )
+
+
+def test_a_process_killed_between_recording_and_sending_is_resumed_once(demo_engine, slack, settings):
+    claimed(demo_engine, "dead:1", minutes_ago=30)
     result = deliver(settings, demo_engine)
     assert result.status == "sent"
     assert deliver(settings, demo_engine).status == "already_sent"
@@ -205,17 +210,7 @@ def test_a_process_killed_between_recording_and_sending_is_resumed_once(demo_eng
 
 
 def test_a_fresh_claim_is_left_to_its_owner(demo_engine, slack, settings):
-    with session_scope(demo_engine) as s:
-        s.add(
-            db.DigestDelivery(
-                team="jakarta",
-                day=TODAY,
-                status="sending",
-                claimed_by="alive:1",
-                claimed_at=db.utcnow(),
-                attempts=1,
-            )
-        )
+    claimed(demo_engine, "alive:1", minutes_ago=0)
     result = deliver(settings, demo_engine)
     assert result.status == "busy" and "alive:1" in result.error
     assert slack.posts == []
@@ -234,17 +229,7 @@ def test_a_process_killed_after_posting_is_not_posted_again(demo_engine, slack, 
             },
         }
     )
-    with session_scope(demo_engine) as s:
-        s.add(
-            db.DigestDelivery(
-                team="jakarta",
-                day=TODAY,
-                status="sending",
-                claimed_by="dead:1",
-                claimed_at=db.utcnow() - timedelta(minutes=30),
-                attempts=1,
-            )
-        )
+    claimed(demo_engine, "dead:1", minutes_ago=30)
     result = deliver(settings, demo_engine)
     assert (result.status, result.ts) == ("sent", dead_ts)
     assert slack.count("chat.postMessage") == 0
@@ -253,17 +238,7 @@ def test_a_process_killed_after_posting_is_not_posted_again(demo_engine, slack, 
 
 def test_without_history_access_a_stale_claim_still_posts(demo_engine, slack, settings):
     slack.history_error = "missing_scope"
-    with session_scope(demo_engine) as s:
-        s.add(
-            db.DigestDelivery(
-                team="jakarta",
-                day=TODAY,
-                status="sending",
-                claimed_by="dead:1",
-                claimed_at=db.utcnow() - timedelta(minutes=30),
-                attempts=1,
-            )
-        )
+    claimed(demo_engine, "dead:1", minutes_ago=30)
     assert deliver(settings, demo_engine).status == "sent"
     assert len(slack.posts) == 1
 
