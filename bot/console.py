@@ -24,8 +24,8 @@ def renderable(reply: Reply) -> Panel:
             parts.append(Text.from_markup(f"[bold]Subject:[/bold] {escape(reply.subject)}"))
         parts.append(Text(reply.forward, style="green"))
         parts.append(Text(""))
-    if reply.buttons:
-        parts.append(Text("Next: " + " · ".join(b.command for b in reply.buttons if b.command), style="dim"))
+    if reply.next_commands:
+        parts.append(Text(reply.next_commands, style="dim"))
     if reply.context:
         parts.append(Text(reply.context, style="dim"))
     style = "cyan" if reply.ok else "yellow"

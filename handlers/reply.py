@@ -50,11 +50,17 @@ class Reply:
                 parts.append("\n".join(block))
         if self.forward:
             parts.append(f"Subject: {self.subject}\n\n{self.forward}" if self.subject else self.forward)
-        if self.buttons:
-            parts.append("Next: " + " · ".join(_typed(b) for b in self.buttons))
+        if self.next_commands:
+            parts.append(self.next_commands)
         if self.context:
             parts.append(self.context)
         return "\n\n".join(parts)
+
+    @property
+    def next_commands(self) -> str:
+        """The buttons as commands to type, for text channels; buttons with no command are left out."""
+        typed = [_typed(b) for b in self.buttons if b.command]
+        return "Next: " + " · ".join(typed) if typed else ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,9 +74,7 @@ class Reply:
 
 def _typed(b: Button) -> str:
     """A button as the command to type; a suggested account keeps its name beside its id."""
-    if b.action == "pick" and b.command:
-        return f"{b.command} ({b.label})"
-    return b.command or b.label
+    return f"{b.command} ({b.label})" if b.action == "pick" else b.command
 
 
 def notice(command: str, title: str, *lines: str, ok: bool = False) -> Reply:
