@@ -10,7 +10,7 @@ from handlers.commands import fold
 
 MATCH_SCORE = 88  # a fuzzy match this good, clearly ahead of the next, is taken
 CLEAR_LEAD = 6
-SUGGEST_SCORE = 55
+SUGGEST_SCORE = 60  # "kopi" suggests both Kopi accounts, not Toko Roti Harum (57)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ def test_an_unknown_account_exits_1_with_suggestions(demo: str) -> None:
     code, reply = ask_json("prep Kopi")
     assert code == 1 and reply["ok"] is False
     assert "Kopi Nusantara" in reply["text"] and "Kedai Kopi Damai" in reply["text"]
+    assert "Toko Roti Harum" not in reply["text"]  # shares letters with "Kopi", not the word
     code, out = run("ask", "prep Zzyzx Holdings")
     assert code == 1 and "Zzyzx" in out
 
