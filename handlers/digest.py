@@ -83,30 +83,25 @@ def digest_json(d: Digest) -> dict[str, Any]:
 
 
 def render(d: Digest, session: Session) -> Reply:
-    """One section per owner; each account with its signal, offer, value and next step."""
+    """A line per owner (mentioned), then each of their accounts with its signal, offer, value, next step
+    and the buttons to act on it right under it."""
     tracked = {(o.account_id, o.type, o.offering) for o in open_opportunities(session)}
     names = csms(session)
-    sections, buttons = [], []
+    sections = []
     for owner, items in d.by_owner.items():
         csm = names.get(owner)
         who = csm.name if csm else owner
-        lines = []
+        mention = csm.slack_user_id or "" if csm else ""
+        sections.append(Section(heading=f"{who} — {len(items)} account(s)", mention=mention))
         for i in items:
             a, o = i.assessment.account, i.opportunity
             new = "open" if (a.account_id, o.type, o.offering) in tracked else "new"
-            lines.append(
+            line = (
                 f"• {a.name} ({a.account_id}) [{new}] — {o.offering_name} ({TYPE_WORDS[o.type]}), "
                 f"{o.priority}, score {o.scores.composite}, est. {money(a, o.est_value)}\n"
                 f"  signal: {o.signals[0].evidence}\n  next: {i.assessment.approach.when}"
             )
-            buttons += digest_buttons(a.account_id, a.name)
-        sections.append(
-            Section(
-                heading=f"{who} — {len(items)} account(s)",
-                lines=tuple(lines),
-                mention=csm.slack_user_id or "" if csm else "",
-            )
-        )
+            sections.append(Section(lines=(line,), buttons=tuple(digest_buttons(a.account_id))))
     if not d.items:
         title = f"Expansion digest — {d.team}, {d.day.isoformat()}: nothing is ready today"
         sections.append(
@@ -120,18 +115,16 @@ def render(d: Digest, session: Session) -> Reply:
         title = f"Expansion digest — {d.team}, {d.day.isoformat()}: {len(d.items)} account(s) ready"
     if d.more:
         sections.append(Section(lines=(f"…and {d.more} more ready account(s) beyond today's cap.",)))
-    return Reply(
-        command="digest", title=title, sections=sections, buttons=buttons, private=False, data=digest_json(d)
-    )
+    return Reply(command="digest", title=title, sections=sections, private=False, data=digest_json(d))
 
 
-def digest_buttons(account_id: str, name: str) -> list[Button]:
+def digest_buttons(account_id: str) -> list[Button]:
     """The four actions on each digest account; handlers/actions.py answers them by action name."""
     return [
-        Button(f"Prep call: {name}", "prep", account_id, command=f"prep {account_id}", style="primary"),
-        Button(f"Draft: {name}", "draft", account_id, command=f"draft {account_id}"),
-        Button(f"Snooze: {name}", "snooze", account_id),
-        Button(f"Not relevant: {name}", "not_relevant", account_id),
+        Button("Prep call", "prep", account_id, command=f"prep {account_id}", style="primary"),
+        Button("Draft", "draft", account_id, command=f"draft {account_id}"),
+        Button("Snooze 30 days", "snooze", account_id),
+        Button("Not relevant", "not_relevant", account_id),
     ]
 
 

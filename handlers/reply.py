@@ -23,6 +23,7 @@ class Section:
     lines: tuple[str, ...] = ()
     fields: tuple[tuple[str, str], ...] = ()  # (label, value) pairs shown side by side
     mention: str = ""  # a Slack user id the section is addressed to; Slack mentions them
+    buttons: tuple[Button, ...] = ()  # actions on what this section is about, shown right under it
 
 
 @dataclass
@@ -57,9 +58,14 @@ class Reply:
         return "\n\n".join(parts)
 
     @property
+    def all_buttons(self) -> list[Button]:
+        """Every button, the sections' first: what a channel without buttons lists as commands."""
+        return [b for s in self.sections for b in s.buttons] + self.buttons
+
+    @property
     def next_commands(self) -> str:
         """The buttons as commands to type, for text channels; buttons with no command are left out."""
-        typed = [_typed(b) for b in self.buttons if b.command]
+        typed = [_typed(b) for b in self.all_buttons if b.command]
         return "Next: " + " · ".join(typed) if typed else ""
 
     def to_json(self) -> dict[str, Any]:
@@ -68,7 +74,7 @@ class Reply:
             "ok": self.ok,
             **self.data,
             "text": self.text,
-            "buttons": [asdict(b) for b in self.buttons],
+            "buttons": [asdict(b) for b in self.all_buttons],
         }
 
 

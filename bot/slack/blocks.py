@@ -33,7 +33,9 @@ def blocks_for(reply: Reply, *, max_blocks: int = MAX_BLOCKS) -> list[Block]:
     if reply.context:
         tail.append(_context(reply.context))
     tail += action_blocks(reply.buttons)
-    body = [b for s in reply.sections for b in _section_blocks(s)]
+    body = []
+    for n, section in enumerate(reply.sections):
+        body += _section_blocks(section) + action_blocks(list(section.buttons), prefix=f"section{n}")
     body += _forward_blocks(reply)
     room = max_blocks - len(head) - len(tail)
     if room < 1:  # a pathological number of buttons: keep the text, drop buttons from the end
@@ -77,11 +79,12 @@ def mrkdwn(text: str) -> Block:
     return {"type": "mrkdwn", "text": text}
 
 
-def action_blocks(buttons: list[Button]) -> list[Block]:
-    """Buttons in actions blocks of at most 25; action_id is `ACTION:N` so listeners match the prefix."""
+def action_blocks(buttons: list[Button], prefix: str = "actions") -> list[Block]:
+    """Buttons in actions blocks of at most 25; action_id is `ACTION:N` so listeners match the prefix.
+    `prefix` keeps block ids unique when a message has several groups of buttons."""
     elements = [_button(b, i) for i, b in enumerate(buttons)]
     return [
-        {"type": "actions", "block_id": f"actions:{n}", "elements": elements[i : i + MAX_ELEMENTS]}
+        {"type": "actions", "block_id": f"{prefix}:{n}", "elements": elements[i : i + MAX_ELEMENTS]}
         for n, i in enumerate(range(0, len(elements), MAX_ELEMENTS))
     ]
 

@@ -36,7 +36,7 @@ def to_text(reply: Reply) -> str:
         if reply.subject:
             note.insert(0, f"*Subject:* {clean(reply.subject)}")
         blocks.append("\n".join(note))
-    hints = _hints(reply.buttons)
+    hints = _hints(reply.all_buttons)
     if hints:
         blocks.append(hints)
     if reply.context:
