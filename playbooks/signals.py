@@ -173,7 +173,7 @@ def feature_limits(data: AccountData, catalog: Catalog, recent: list[Ticket]) ->
                 strength=min(10, (9 if explicit else 7) + strong),
                 evidence=(
                     f"{len(tickets)} request{'s' if len(tickets) > 1 else ''} in "
-                    f"{t['feature_limit_window_days']} days for {', '.join(features)}"
+                    f"{t['feature_limit_window_days']} days for {', '.join(features).replace('_', ' ')}"
                 ),
                 offering=code,
                 data={"requests": len(tickets), "features": ", ".join(features)},
