@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from storage import models as db
 from storage.models import utcnow
+from storage.upsert import INSERTS
 
 
 def recall(session: Session, user_key: str, ttl: timedelta) -> str:
@@ -20,7 +19,7 @@ def recall(session: Session, user_key: str, ttl: timedelta) -> str:
 
 def remember(session: Session, user_key: str, account_id: str) -> None:
     """Insert or update in one statement: a user's first commands may run at the same moment."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = INSERTS[session.get_bind().dialect.name]
     values = {"account_id": account_id, "updated_at": utcnow()}
     statement = insert(db.ChatMemory).values(user_key=user_key, **values)
     session.execute(statement.on_conflict_do_update(index_elements=["user_key"], set_=values))

@@ -14,7 +14,7 @@ from playbooks import model as pm
 from playbooks.catalog import parse_catalog
 from storage import models as db
 from storage.usage_summary import COLUMNS as SUMMARY_COLUMNS
-from storage.usage_summary import USAGE_COLUMNS, from_columns
+from storage.usage_summary import USAGE_COLUMNS, from_columns, usage_point
 
 # The engine looks back this far: three months of trend plus margin, six months of "no" suppression.
 USAGE_WINDOW_DAYS = 200
@@ -114,7 +114,7 @@ def load_accounts(
             .where(db.Usage.date >= today - timedelta(days=USAGE_WINDOW_DAYS), db.Usage.date <= today)
             .order_by(db.Usage.account_id, db.Usage.date),
             raw_ids,
-            lambda r: pm.UsagePoint(r[1], r[2], r[3], r[4], r[5], r[6]),
+            usage_point,
             db.Usage.account_id,
         )
     tickets = _group(

@@ -63,6 +63,11 @@ def from_columns(latest_gap: int, base_gap: int, v: Sequence[Any]) -> UsageSumma
     )
 
 
+def usage_point(row: Sequence[Any]) -> UsagePoint:
+    """A UsagePoint from a row selected as USAGE_COLUMNS."""
+    return UsagePoint(*row[1:7])
+
+
 def _rows_by_account(session: Session | Connection, ids: list[str]) -> Iterator[tuple[str, list[UsagePoint]]]:
     q = (
         select(*USAGE_COLUMNS)
@@ -76,7 +81,7 @@ def _rows_by_account(session: Session | Connection, ids: list[str]) -> Iterator[
             if current is not None:
                 yield current, points
             current, points = r[0], []
-        points.append(UsagePoint(r[1], r[2], r[3], r[4], r[5], r[6]))
+        points.append(usage_point(r))
     if current is not None:
         yield current, points
 
