@@ -1,0 +1,36 @@
+"""second round: conversation, closed loop, business case, native drafts, red-team fixes
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-30 16:45:00
+"""
+
+from alembic import op
+import sqlalchemy as sa
+import sqlmodel  # noqa: F401
+
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # --- red team (issue 15) ---
+    # --- conversation (issue 10) ---
+    # --- closed loop (issue 11) ---
+    # --- business case (issue 12) ---
+    # --- native drafts (issue 13) ---
+    # --- structure (issue 14) ---
+    pass
+
+
+def downgrade() -> None:
+    # --- structure (issue 14) ---
+    # --- native drafts (issue 13) ---
+    # --- business case (issue 12) ---
+    # --- closed loop (issue 11) ---
+    # --- conversation (issue 10) ---
+    # --- red team (issue 15) ---
+    pass
