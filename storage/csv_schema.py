@@ -235,6 +235,7 @@ SPECS: dict[str, FileSpec] = {
                 Col("slack_user_id"),
                 Col("whatsapp", whatsapp),
                 Col("timezone", timezone, default="Asia/Singapore"),
+                Col("role", choice("csm", "lead")),  # optional: lead sees every team
             ),
             key=("email",),
         ),

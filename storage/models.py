@@ -26,6 +26,7 @@ class Csm(SQLModel, table=True):
     slack_user_id: str | None = Field(default=None, index=True)
     whatsapp: str | None = Field(default=None, index=True)
     timezone: str = "Asia/Singapore"
+    role: str | None = None  # "lead" sees every team's accounts; a CSM (None) sees their own team's
 
 
 class Account(SQLModel, table=True):

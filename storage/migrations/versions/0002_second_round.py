@@ -18,6 +18,8 @@ depends_on = None
 
 def upgrade() -> None:
     # --- red team (issue 15) ---
+    with op.batch_alter_table("csm") as batch:
+        batch.add_column(sa.Column("role", sa.String(), nullable=True))
     # --- conversation (issue 10) ---
     # --- closed loop (issue 11) ---
     # --- business case (issue 12) ---
@@ -33,4 +35,6 @@ def downgrade() -> None:
     # --- closed loop (issue 11) ---
     # --- conversation (issue 10) ---
     # --- red team (issue 15) ---
+    with op.batch_alter_table("csm") as batch:
+        batch.drop_column("role")
     pass
