@@ -10,6 +10,16 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from handlers.reply import Reply
+
+
+@dataclass(frozen=True)
+class AfterCommit:
+    """The rest of a handler that calls a model: dispatch runs `finish` once the handler's session is
+    committed and closed, so no transaction (nor SQLite's one write lock) waits on the model."""
+
+    finish: Callable[[], Reply]
+
 
 @dataclass
 class Context:

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlmodel import Session
 
 from handlers import digest, draft, expansion, help, mine, objection, outcome, pipeline, prep
+from handlers.access import NOT_REGISTERED, account_refusal, caller, operator_notice
 from handlers.accounts import find
 from handlers.assessing import NoCatalog
 from handlers.commands import Command, ParseError, parse
-from handlers.context import Context
-from handlers.reply import Button, Reply, notice
-from storage import models as db
+from handlers.context import AfterCommit, Context
+from handlers.reply import Button, Reply, Section, notice
 from storage.db import session_scope
 from storage.memory import recall, remember
 from storage.repository import account_exactly, account_names
 
 log = logging.getLogger("expansion_bot")
 
-HANDLERS = {
+Handler = Callable[[Command, Context, Session, str | None], Reply | AfterCommit]
+HANDLERS: dict[str, Handler] = {
     "prep": prep.handle,
     "expansion": expansion.handle,
     "draft": draft.handle,
@@ -34,9 +36,7 @@ HANDLERS = {
 }
 ACCOUNT_COMMANDS = {"prep", "expansion", "draft", "objection", "outcome"}
 MEMORY_TTL = timedelta(hours=4)
-NOT_REGISTERED = (
-    "Sorry, I can only help registered Customer Success Managers. Ask your team lead to add you to csms.csv."
-)
+__all__ = ["NOT_REGISTERED", "handle", "handle_text"]  # NOT_REGISTERED: the button actions say it too
 
 
 def handle_text(text: str, ctx: Context) -> Reply:
@@ -72,17 +72,20 @@ def handle(command: Command, ctx: Context) -> Reply:
 
 
 def _run(command: Command, ctx: Context) -> Reply:
+    """Short transactions only: who asks and which account; the memory; the handler's reads and
+    writes. A handler that calls a model returns AfterCommit, run here after its session is closed."""
     try:
         with session_scope(ctx.engine) as session:
-            if ctx.channel != "console" and not _registered(session, ctx.caller_email):
-                return notice(command.name, NOT_REGISTERED)
-            if command.name not in ACCOUNT_COMMANDS:
-                return HANDLERS[command.name](command, ctx, session, None)
-            account_id, miss = _resolve(session, command, ctx)
-            if miss is not None:
-                return miss
-            _remember(session, ctx, account_id)
-            return HANDLERS[command.name](command, ctx, session, account_id)
+            refused, account_id = _admit(session, command, ctx)
+            notice_text = operator_notice(session, ctx)
+        if refused is not None:
+            return refused
+        if account_id and ctx.user_key:
+            with session_scope(ctx.engine) as session:
+                remember(session, ctx.user_key, account_id)
+        with session_scope(ctx.engine) as session:
+            result = HANDLERS[command.name](command, ctx, session, account_id or None)
+        reply = result.finish() if isinstance(result, AfterCommit) else result
     except NoCatalog as exc:
         return notice(command.name, str(exc))
     except Exception:
@@ -90,10 +93,27 @@ def _run(command: Command, ctx: Context) -> Reply:
         return notice(
             command.name, f"Sorry, something went wrong on my side (ref {ctx.request_id}). Please try again."
         )
+    if notice_text:
+        reply.sections.insert(0, Section("Operator's console", lines=(notice_text,)))
+        reply.data["notice"] = notice_text
+    return reply
 
 
-def _registered(session: Session, email: str) -> bool:
-    return bool(email) and session.get(db.Csm, email) is not None
+def _admit(session: Session, command: Command, ctx: Context) -> tuple[Reply | None, str]:
+    """(a refusal, "") or (None, the account the command is about, "" for commands without one)."""
+    if ctx.channel != "console" and caller(session, ctx) is None:
+        return notice(command.name, NOT_REGISTERED), ""
+    if command.name not in ACCOUNT_COMMANDS:
+        return None, ""
+    account_id, miss = _resolve(session, command, ctx)
+    if miss is not None:
+        return miss, ""
+    why = account_refusal(session, ctx, account_id)
+    if why:
+        refused = notice(command.name, why)
+        refused.data["refused"] = {"account_id": account_id, "reason": "other team"}
+        return refused, ""
+    return None, account_id
 
 
 def _resolve(session: Session, command: Command, ctx: Context) -> tuple[str, Reply | None]:
@@ -137,8 +157,3 @@ def _rest_of(command: Command) -> str:
         "outcome": [command.outcome, command.reason],
     }.get(command.name, [command.language])
     return " ".join(p for p in parts if p)
-
-
-def _remember(session: Session, ctx: Context, account_id: str) -> None:
-    if ctx.user_key:
-        remember(session, ctx.user_key, account_id)

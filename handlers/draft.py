@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from handlers.assessing import assess_one, catalog_or_fail
 from handlers.commands import Command
-from handlers.context import Context
+from handlers.context import AfterCommit, Context
 from handlers.present import account_buttons, assessment_json
 from handlers.reply import Reply, Section
 from prompts.facts import LANGUAGE_NAMES, Facts, pick_language
@@ -38,6 +38,7 @@ def writer_facts(
         language=pick_language(command.language, a.account.language, a.account.country),
         channel=channel,
         sender=csm.name if csm else "",
+        sender_gender=(csm.gender or "") if csm else "",
         other_accounts=tuple(name for i, name in account_names(session) if i != account_id),
     )
 
@@ -53,11 +54,11 @@ def footer(facts: Facts, written: Written[Any]) -> str:
     return f"{facts.account.account_id} · writer: {written.writer}{why} · as of {day}"
 
 
-def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
+def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> AfterCommit:
     assert account_id
     channel = command.channel or ("whatsapp" if ctx.channel == "whatsapp" else "email")
     facts = writer_facts(command, ctx, session, account_id, channel)
-    return render(facts, ctx.writer.draft(facts))
+    return AfterCommit(lambda: render(facts, ctx.writer.draft(facts)))  # the model is called after commit
 
 
 def render(facts: Facts, written: Written[Any]) -> Reply:

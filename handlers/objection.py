@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from handlers.commands import Command
-from handlers.context import Context
+from handlers.context import AfterCommit, Context
 from handlers.draft import contract, footer, writer_facts
 from handlers.present import account_buttons
 from handlers.reply import Reply, Section
@@ -19,12 +19,12 @@ TITLES = {
 }
 
 
-def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
+def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> AfterCommit:
     assert account_id
     kind = command.objection if command.objection in TITLES else "think"
     channel = "whatsapp" if ctx.channel == "whatsapp" else "chat"
     facts = writer_facts(command, ctx, session, account_id, channel)
-    return render(facts, kind, ctx.writer.objection(facts, kind))
+    return AfterCommit(lambda: render(facts, kind, ctx.writer.objection(facts, kind)))  # after commit
 
 
 def render(facts: Facts, kind: str, written: Written[ObjectionAnswer]) -> Reply:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from handlers.commands import Command
-from handlers.context import Context
+from handlers.context import AfterCommit, Context
 from handlers.draft import contract, footer, writer_facts
 from handlers.present import account_buttons, recommendation
 from handlers.reply import Reply, Section
@@ -15,10 +15,10 @@ from prompts.facts import Facts
 from prompts.schema import Brief, Written
 
 
-def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
+def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> AfterCommit:
     assert account_id
     facts = writer_facts(command, ctx, session, account_id)
-    return render(facts, ctx.writer.brief(facts))
+    return AfterCommit(lambda: render(facts, ctx.writer.brief(facts)))  # the model is called after commit
 
 
 def render(facts: Facts, written: Written[Brief]) -> Reply:
