@@ -47,4 +47,12 @@ def recommend(data: AccountData, best: Opportunity | None, timing: Timing, today
             "email" if profile["directness"] == "direct" else "WhatsApp, then a call if they are open to it"
         )
     )
-    return Approach(who=who, when=when, channel=channel, tone=profile["style"], country=data.account.country)
+    return Approach(
+        who=who,
+        when=when,
+        channel=channel,
+        tone=profile["style"],
+        country=data.account.country,
+        follow_up_on=today + timedelta(days=profile["follow_up_days"]),
+        patient=bool(profile["patient"]),
+    )

@@ -68,6 +68,9 @@ class Contact:
     is_decision_maker: bool = False
     since: date | None = None
     left_on: date | None = None
+    # how they are addressed, verbatim ("Bapak Budi", "chị Hà"); empty: derived from the name
+    salutation: str = ""
+    gender: str = ""  # m | f | "" (unknown): picks the form of address when there is no salutation
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,8 @@ class Signal:
     evidence: str  # the numbers that fired it, in plain words
     offering: str = ""  # catalog code this signal points at, when it points at one
     data: dict[str, float | int | str] = field(default_factory=dict)
+    tools: tuple[str, ...] = ()  # the account's tools that point at the offering
+    keywords: tuple[str, ...] = ()  # the catalog's need words found in recent tickets
 
 
 @dataclass(frozen=True)
@@ -202,16 +207,20 @@ class Opportunity:
     seats_to_add: int = 0
     from_plan: str = ""
     period: str = "once"
+    smaller_seats: int = 0  # the smallest seat step the playbook allows, for a smaller package
 
 
 @dataclass(frozen=True)
 class Timing:
     ok: bool
     reasons: tuple[str, ...] = ()  # why not now (empty when ok)
+    codes: tuple[str, ...] = ()  # one per reason: at_risk | declining | too_new | said_no | budget_freeze
     moments: tuple[str, ...] = ()  # post_milestone, pre_renewal, after_qbr, new_stakeholder
     first: tuple[str, ...] = ()  # what must happen first when not ok
     revisit_on: date | None = None
     trial_offered: bool = False
+    waits: tuple[str, ...] = ()  # not blockers but reasons to wait (budget tight until…, after a holiday)
+    wait_codes: tuple[str, ...] = ()  # one per wait: budget_tight | holiday
 
 
 @dataclass(frozen=True)
@@ -232,6 +241,8 @@ class Approach:
     channel: str
     tone: str
     country: str
+    follow_up_on: date  # when to check back after a conversation (later in patient markets)
+    patient: bool  # the market expects time to decide: no deadlines, a later follow-up
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from playbooks.model import (
     Signal,
 )
 from playbooks.scoring import priority, score
-from playbooks.signals import seats_to_add
+from playbooks.signals import seats_to_add, smallest_seat_step
 
 UPSELL_DRIVERS = {"power_users", "feature_limit", "catalog_rule", "goal_achieved"}
 YEAR_FACTOR = {"once": 1, "month": 12, "year": 1}
@@ -124,6 +124,7 @@ def _seats(
         price,
         period,
         seats_to_add=add,
+        smaller_seats=smallest_seat_step(seats),
     )
 
 

@@ -191,14 +191,9 @@ def cross_sells(data: AccountData, catalog: Catalog, recent: list[Ticket]) -> li
         if offering.code in owned:
             continue
         tool_hits = [t for t in offering.needs.tools if _norm(t) in tools]
-        mentions = [
-            tk
-            for tk in recent
-            if any(
-                _norm(k) in _norm(f"{tk.subject} {tk.body} {tk.requested_feature}")
-                for k in offering.needs.keywords
-            )
-        ]
+        texts = [_norm(f"{tk.subject} {tk.body} {tk.requested_feature}") for tk in recent]
+        mentions = [tk for tk, text in zip(recent, texts, strict=True) if _words_in(offering, text)]
+        words = _words_in(offering, " ".join(texts))
         if not tool_hits and not mentions:
             continue
         strength = 6 if tool_hits else 0
@@ -217,9 +212,20 @@ def cross_sells(data: AccountData, catalog: Catalog, recent: list[Ticket]) -> li
                 evidence=", ".join(parts),
                 offering=offering.code,
                 data={"tools": ", ".join(tool_hits), "mentions": len(mentions)},
+                tools=tuple(tool_hits),
+                keywords=words,
             )
         )
     return out
+
+
+def _words_in(offering: Offering, text: str) -> tuple[str, ...]:
+    """The need words found in normalised text, one per spelling ("auto-refresh" = "auto refresh")."""
+    found: dict[str, str] = {}
+    for k in offering.needs.keywords:
+        if _norm(k) in text:
+            found.setdefault(_norm(k), k)
+    return tuple(found.values())
 
 
 def catalog_rules(
@@ -270,6 +276,11 @@ def _rule_facts(
         else:
             return None
     return facts
+
+
+def smallest_seat_step(seats: int) -> int:
+    """The smallest seat addition the playbook allows (20%), for a smaller package."""
+    return max(1, math.ceil(seats * thresholds()["seats"]["add_min"])) if seats else 0
 
 
 def seats_to_add(seats: int, projected: float) -> int:

@@ -23,14 +23,17 @@ def guard(data: AccountData, trend: dict[str, float], today: date) -> Timing:
     t = thresholds()["timing"]
     acct = data.account
     reasons: list[str] = []
+    codes: list[str] = []
     first: list[str] = []
     revisit: list[date] = []
 
     if acct.health_score < t["min_health"]:
+        codes.append("at_risk")
         reasons.append(f"at risk: health {acct.health_score} is below {t['min_health']}")
         first.append(f"restore health to {t['min_health']}+ with a value and health check")
     if trend.get("users_growth", 0) <= t["declining_engagement"]:
         drop = round(-trend["users_growth"] * 100)
+        codes.append("declining")
         reasons.append(
             f"declining engagement: active users down {drop}% "
             f"({int(trend['users_from'])}→{int(trend['users_to'])})"
@@ -39,18 +42,22 @@ def guard(data: AccountData, trend: dict[str, float], today: date) -> Timing:
     age = (today - acct.start_date).days
     if age < t["min_days_since_purchase"]:
         ready_on = acct.start_date + timedelta(days=t["min_days_since_purchase"])
+        codes.append("too_new")
         reasons.append(f"too new: customer for {age} days (wait {t['min_days_since_purchase']})")
         first.append(f"let onboarding finish; revisit on {ready_on.isoformat()}")
         revisit.append(ready_on)
     nos = [
         o
         for o in data.outcomes
-        if o.outcome == "no" and 0 <= (today - o.recorded_on).days < t["no_suppression_days"]
+        if o.outcome == "no"
+        and not o.offering  # a no to one offer suppresses that offer only (playbooks/outcomes.py)
+        and 0 <= (today - o.recorded_on).days < t["no_suppression_days"]
     ]
     if nos:
         last = max(nos, key=lambda o: o.recorded_on)
         until = last.recorded_on + timedelta(days=t["no_suppression_days"])
         why = f" ({last.reason})" if last.reason else ""
+        codes.append("said_no")
         reasons.append(
             f"said no on {last.recorded_on.isoformat()}{why}; suppressed until {until.isoformat()}"
         )
@@ -58,6 +65,7 @@ def guard(data: AccountData, trend: dict[str, float], today: date) -> Timing:
         revisit.append(until)
     freeze = _budget_freeze(data, today)
     if freeze:
+        codes.append("budget_freeze")
         reasons.append(f"budget freeze mentioned on {freeze.isoformat()}")
         first.append("wait for the budget to free up; ask when the next budget cycle starts")
         revisit.append(freeze + timedelta(days=t["budget_freeze_days"]))
@@ -70,6 +78,7 @@ def guard(data: AccountData, trend: dict[str, float], today: date) -> Timing:
     return Timing(
         ok=not reasons,
         reasons=tuple(reasons),
+        codes=tuple(codes),
         moments=moments(data, today),
         first=tuple(first),
         revisit_on=max(revisit) if revisit else None,
@@ -122,7 +131,7 @@ def moments(data: AccountData, today: date) -> tuple[str, ...]:
 def timing_score(data: AccountData, timing: Timing, stakeholders: str) -> tuple[int, str]:
     """The playbook's 1–10 timing score with the reason for it."""
     health = data.account.health_score
-    if any(r.startswith(("at risk", "declining")) for r in timing.reasons):
+    if {"at_risk", "declining"} & set(timing.codes):
         return (1 if health < 50 else 2), "churn risk"
     if not timing.ok:
         return 3, "blocked: " + timing.reasons[0]

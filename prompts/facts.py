@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from functools import cached_property
 
 from babel.dates import format_date
@@ -38,13 +38,6 @@ LANGUAGE_NAMES = {
 }
 FULL_LANGUAGES = ("en", "id", "ms")  # whole drafts; the others get local greetings around English
 TEXT_LOCALES = {"id": "id_ID", "ms": "ms_MY"}
-REASON_KEYS = (
-    ("at risk", "at_risk"),
-    ("declining", "declining"),
-    ("too new", "too_new"),
-    ("said no", "said_no"),
-    ("budget freeze", "budget_freeze"),
-)
 
 
 def pick_language(requested: str, account_language: str, country_code: str) -> str:
@@ -72,6 +65,7 @@ class Facts:
     language: str = "en"
     channel: str = "email"  # email | whatsapp | slack
     sender: str = ""  # the CSM's name, for the sign-off
+    sender_gender: str = ""  # m | f | "": the sender's Thai particle (ครับ/ค่ะ) and self-reference
     other_accounts: tuple[str, ...] = ()
 
     def with_language(self, language: str) -> Facts:
@@ -106,9 +100,8 @@ class Facts:
 
     @cached_property
     def reason_keys(self) -> tuple[str, ...]:
-        reasons = self.assessment.timing.reasons
-        keys = [k for prefix, k in REASON_KEYS for r in reasons if r.startswith(prefix)]
-        return tuple(dict.fromkeys(keys)) or ("no_signal",)
+        """The timing guard's reason codes, first reason first; no_signal when nothing blocks."""
+        return tuple(dict.fromkeys(self.assessment.timing.codes)) or ("no_signal",)
 
     @property
     def moment(self) -> str:
@@ -120,7 +113,7 @@ class Facts:
 
     @property
     def patient(self) -> bool:
-        return self.account.country.upper() in ("MY", "ID", "TH")
+        return self.assessment.approach.patient
 
     @property
     def money_locale(self) -> str:
@@ -187,16 +180,13 @@ class Facts:
             return None
         return Money(round_sig(best.price.amount / self.active_users), best.price.currency)
 
-    @cached_property
+    @property
     def follow_up(self) -> dt.date:  # `date` here would be the method below
-        """When to check back: later in the patient markets."""
-        return self.assessment.today + timedelta(days=21 if self.patient else 14)
+        return self.assessment.approach.follow_up_on
 
-    @cached_property
+    @property
     def smaller_seats(self) -> int:
-        """The smallest seat addition the playbook allows (20%), for a smaller package."""
-        seats = self.account.seats_purchased or 0
-        return max(1, math.ceil(seats * 0.2)) if seats else 0
+        return self.best.smaller_seats if self.best else 0
 
     def discounts(self) -> tuple[Discount, ...]:
         """The catalog's standing offers that fit the best opportunity and can be quoted in its currency."""
@@ -215,19 +205,11 @@ class Facts:
         return tuple(out)
 
     def matched_needs(self, code: str) -> tuple[list[str], list[str]]:
-        """(tools, catalog keywords) of the account that point at an add-on or product: trusted words only."""
-        offering = self.catalog.offering(code)
-        if offering is None:
-            return [], []
-        mine = {x.casefold() for x in self.account.tools}
-        tools = [t for t in offering.needs.tools if t.casefold() in mine]
-        window = self.assessment.today - timedelta(days=90)
-        text = " ".join(f"{t.subject} {t.body}".casefold() for t in self.data.tickets if t.date >= window)
-        words: dict[str, str] = {}
-        for k in offering.needs.keywords:
-            if k.casefold() in text:
-                words.setdefault(re.sub(r"[\W_]+", " ", k.casefold()).strip(), k)
-        return tools, list(words.values())
+        """(tools, catalog keywords) the signals matched for an offering: trusted words only."""
+        mine = [s for s in self.assessment.signals if s.offering == code]
+        tools = {t: None for s in mine for t in s.tools}
+        words = {k: None for s in mine for k in s.keywords}
+        return list(tools), list(words)
 
     # --- grounds -------------------------------------------------------------------------
 
@@ -252,7 +234,8 @@ class Facts:
             amounts.add(self.per_user.amount)
         percents = {round(self.latest.feature_adoption * 100)} if self.latest else set()
         counts = {acct.seats_purchased or 0, acct.locations or 0, acct.health_score, self.active_users, 1}
-        counts |= {self.smaller_seats, *(d.months_free or 0 for d in self.catalog.discounts)}
+        counts |= {o.smaller_seats for o in a.opportunities}
+        counts |= {d.months_free or 0 for d in self.catalog.discounts}
         if self.latest:
             counts.add(self.latest.power_users)
         for o in a.opportunities:
