@@ -389,3 +389,45 @@ def test_a_not_now_account_gets_no_offer_from_the_model_either(demo_engine, fake
     assert reply.data["writer"] == "offline"
     assert f.best.offering_name in reply.data["writer_reason"]
     assert f.best.offering_name not in reply.forward
+
+
+# --- no transaction waits on the model ----------------------------------------------------------------
+
+
+def test_simultaneous_model_drafts_on_sqlite_are_all_answered(demo_engine, fake_openai: FakeOpenAI) -> None:
+    """Six CSMs ask for a draft at once and the model takes 4 s each: SQLite has one write lock and a
+    10 s busy timeout, so a command holding it while the model writes would fail the others."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from handlers.context import Context
+    from handlers.dispatch import handle_text
+
+    out = DRAFT.with_sentence(DRAFT.offline(DRAFT.facts(demo_engine)), MARK)
+    arguments = out.model_dump_json()
+
+    def slow(request: dict[str, Any]) -> Answer:
+        answer = completion(tool=request["tools"][0]["function"]["name"], arguments=arguments)
+        answer.delay = 4.0
+        return answer
+
+    fake_openai.respond = slow
+    factory = writer_factory(settings_for(fake_openai, timeout=30))
+
+    def one(i: int) -> Reply:
+        ctx = Context(
+            engine=demo_engine,
+            today=TODAY,
+            caller_email="dewi@example.com",
+            user_key=f"slack:U{i}",  # each remembers the account: six writes
+            channel="slack",
+            writer_factory=factory,
+        )
+        return handle_text(DRAFT.command, ctx)
+
+    with ThreadPoolExecutor(6) as pool:
+        replies = list(pool.map(one, range(6)))
+    assert [r.ok for r in replies] == [True] * 6, [r.title for r in replies]
+    assert all("went wrong" not in r.title for r in replies)
+    assert [r.data["writer"] for r in replies] == ["llm"] * 6, [r.data.get("writer_reason") for r in replies]
+    assert all(MARK in r.forward for r in replies)
+    assert len(fake_openai.requests) == 6
