@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from playbooks.model import Catalog, Discount, Money, Needs, Offering, Rule
+from playbooks.model import Catalog, Discount, Money, Needs, Offering, Rule, ValueDriver
 
 PERIODS = ("once", "month", "year")
 RULE_KEYS = ("locations_at_least", "seats_at_least", "active_users_at_least", "uses_tools", "ticket_keywords")
-TOP_KEYS = ("currency", "plans", "add_ons", "products", "rules", "discounts")
+TOP_KEYS = ("currency", "plans", "add_ons", "products", "rules", "discounts", "value", "hourly_cost", "labels")
+VALUE_KEYS = ("driver", "amount", "per", "period", "what", "amounts", "unit")
+DRIVERS = ("hours_saved", "cost_avoided", "revenue_uplift")
+VALUE_PER = ("location", "active_user", "account")
+VALUE_PERIODS = ("day", "week", "month", "year")
 OFFERING_KEYS = ("code", "name", "price", "period", "seat_price", "features", "needs", "prices")
 
 
@@ -44,6 +48,9 @@ def parse_catalog(doc: Any) -> Catalog:
         rules=rules,
         discounts=discounts,
         prices=_price_table(doc),
+        value=_value(doc.get("value"), {*codes, "seats"}),
+        hourly_cost=_hourly_cost(doc.get("hourly_cost")),
+        labels=_labels(doc.get("labels")),
     )
 
 
@@ -166,3 +173,66 @@ def _discount(item: Any, where: str) -> Discount:
         months_free=months,
         percent=_number(item.get("percent"), f"{where}.percent", optional=True),
     )
+
+
+def _value(doc: Any, codes: set[str]) -> dict[str, tuple[ValueDriver, ...]]:
+    """`value: {tier2: [{driver: hours_saved, amount: 5, per: location, period: week, what: …}]}`."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise CatalogError("value: must be a mapping from an offering code to a list of value drivers")
+    out = {}
+    for code, items in doc.items():
+        if code not in codes:
+            raise CatalogError(f"value.{code}: unknown offering code")
+        if not isinstance(items, list):
+            raise CatalogError(f"value.{code}: must be a list of value drivers")
+        out[str(code)] = tuple(_driver(item, f"value.{code}[{i}]") for i, item in enumerate(items))
+    return out
+
+
+def _driver(item: Any, where: str) -> ValueDriver:
+    if not isinstance(item, dict):
+        raise CatalogError(f"{where}: must be a mapping with driver, amount, per, period, what")
+    _no_unknown(item, VALUE_KEYS, where)
+    for key, allowed in (("driver", DRIVERS), ("per", VALUE_PER), ("period", VALUE_PERIODS)):
+        if item.get(key) not in allowed:
+            raise CatalogError(f"{where}.{key}: must be one of {', '.join(allowed)}")
+    if not item.get("what"):
+        raise CatalogError(f"{where}.what: required (what the saving is, e.g. “consolidating reports”)")
+    amounts = item.get("amounts") or {}
+    if not isinstance(amounts, dict) or (amounts and item["driver"] == "hours_saved"):
+        raise CatalogError(f"{where}.amounts: a mapping of currency to amount, for money drivers only")
+    return ValueDriver(
+        driver=item["driver"],
+        amount=_number(item.get("amount"), f"{where}.amount") or 0.0,
+        per=item["per"],
+        period=item["period"],
+        what=str(item["what"]),
+        local={str(c).upper(): _number(v, f"{where}.amounts.{c}") or 0.0 for c, v in amounts.items()},
+        unit=str(item.get("unit") or ""),
+    )
+
+
+def _hourly_cost(doc: Any) -> dict[str, float]:
+    """`hourly_cost: {ID: 75000, SG: 40}`: a staff hour per country, in that country's billing currency."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise CatalogError("hourly_cost: must be a mapping from a country code to an amount")
+    return {str(c).upper(): _number(v, f"hourly_cost.{c}") or 0.0 for c, v in doc.items()}
+
+
+def _labels(doc: Any) -> dict[str, dict[str, str]]:
+    """`labels: {advanced_reports: {id: laporan lanjutan, th: รายงานขั้นสูง}}`: a code's words per language."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict) or not all(isinstance(v, dict) for v in doc.values()):
+        raise CatalogError("labels: must map a plan, feature or module code to {language: words}")
+    out: dict[str, dict[str, str]] = {}
+    for code, by_language in doc.items():
+        for language, words in by_language.items():
+            if not isinstance(words, str) or not words.strip():
+                raise CatalogError(f"labels.{code}.{language}: must be the words to write, e.g. laporan lanjutan")
+            out.setdefault(str(code), {})[str(language)] = words.strip()
+    return out

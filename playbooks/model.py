@@ -141,6 +141,21 @@ class Discount:
     percent: float | None = None
 
 
+@dataclass(frozen=True)
+class ValueDriver:
+    """What an offering is worth to a customer, per unit and period: the catalog's `value` entries,
+    or a saving the customer stated in their own words (source: the quote and its date)."""
+
+    driver: str  # hours_saved | cost_avoided | revenue_uplift
+    amount: float  # hours, or money in the catalog's currency
+    per: str  # location | active_user | account
+    period: str  # day | week | month | year
+    what: str
+    local: dict[str, float] = field(default_factory=dict)  # money amounts in other currencies
+    unit: str = ""  # how a location is called in this business ("outlet"), for the formula
+    source: str = ""  # "" for the catalog; the quote with its date for a stated saving
+
+
 @dataclass(frozen=True, eq=False)
 class Catalog:
     currency: str
@@ -151,6 +166,9 @@ class Catalog:
     discounts: tuple[Discount, ...] = ()
     # (offering code, currency) -> (price, seat price): local prices for accounts in that currency
     prices: dict[tuple[str, str], tuple[float | None, float | None]] = field(default_factory=dict)
+    value: dict[str, tuple[ValueDriver, ...]] = field(default_factory=dict)  # offering code -> drivers
+    hourly_cost: dict[str, float] = field(default_factory=dict)  # country -> a staff hour, billing currency
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # code -> {language: words}
 
     def plan(self, code: str) -> Offering | None:
         return next((p for p in self.plans if p.code == code), None)
@@ -186,6 +204,29 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class ValueLine:
+    """One value driver applied to one account: its yearly worth and the formula that gives it."""
+
+    driver: ValueDriver
+    yearly: Money
+    formula: str  # "5 h/week × 4 outlets × 52 × Rp 75.000 = Rp 78.000.000 a year"
+    unit_value: Money  # a staff hour, or the driver's money amount per unit and period
+
+
+@dataclass(frozen=True)
+class BusinessCase:
+    """What an offering is worth to this account against what it costs; empty lines: ask instead."""
+
+    lines: tuple[ValueLine, ...] = ()
+    yearly_value: Money | None = None
+    first_year_cost: Money | None = None
+    roi: float | None = None  # yearly value ÷ first-year cost, one decimal
+    payback_months: float | None = None  # price ÷ a month of value, one decimal
+    evidence: tuple[str, ...] = ()  # every formula, the total, the ROI and the payback
+    ask: tuple[str, ...] = ()  # what to ask the customer where the numbers are missing
+
+
+@dataclass(frozen=True)
 class Scores:
     signal: int
     fit: int
@@ -208,6 +249,7 @@ class Opportunity:
     from_plan: str = ""
     period: str = "once"
     smaller_seats: int = 0  # the smallest seat step the playbook allows, for a smaller package
+    case: BusinessCase = BusinessCase()
 
 
 @dataclass(frozen=True)
@@ -219,6 +261,7 @@ class Timing:
     first: tuple[str, ...] = ()  # what must happen first when not ok
     revisit_on: date | None = None
     trial_offered: bool = False
+    trials: tuple[tuple[str, date], ...] = ()  # (offering, follow-up date): a maybe's 1-month trial running
     waits: tuple[str, ...] = ()  # not blockers but reasons to wait (budget tight until…, after a holiday)
     wait_codes: tuple[str, ...] = ()  # one per wait: budget_tight | holiday
 
