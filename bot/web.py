@@ -19,6 +19,25 @@ if TYPE_CHECKING:
     from bot.whatsapp.inbox import Inbox
 
 
+class BodyTooLarge(Exception):
+    """The request body is over the route's limit (or says it would be): answer 413 without reading it."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, read only while it stays within `limit` bytes: a huge or endless upload is cut off
+    before it is held in memory, logged, parsed or verified."""
+    declared = request.headers.get("content-length", "")
+    if declared and (not declared.isdigit() or int(declared) > limit):
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def create_web_app(
     settings: Settings,
     engine: Engine,

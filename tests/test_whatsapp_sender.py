@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select, update
 
 from bot.settings import Settings
 from bot.whatsapp import sender
+from storage import outbox
 from bot.whatsapp.fake_twilio import FakeTwilio
 from storage.db import session_scope
 from storage.models import OutboundMessage, utcnow
@@ -151,7 +152,7 @@ def test_unreachable_api_is_transient(engine: Engine, settings: Settings, twilio
 
 def test_a_claimed_message_is_not_sent_twice(engine: Engine, settings: Settings, twilio: FakeTwilio) -> None:
     (message_id,) = record(engine, REP, "once")
-    assert sender._claim(engine, message_id) is not None  # another worker holds it
+    assert outbox.claim(engine, message_id=message_id, lease=sender.LEASE) is not None  # another worker holds it
     assert sender.deliver(settings, engine, [message_id]) == 0
     assert sender.retry_pending(settings, engine) == 0
     assert twilio.messages == []

@@ -307,11 +307,12 @@ def test_concurrent_duplicate_deliveries_are_answered_once(
     settings: Settings, portfolio: Engine, twilio: FakeTwilio
 ) -> None:
     message = webhook.Inbound(message_sid="SM" + "d" * 32, sender=DEWI, body="help")
+    assert webhook.accept(portfolio, message) and not webhook.accept(portfolio, message)
     start = threading.Barrier(6)
 
     def deliver() -> None:
         start.wait()
-        webhook.process(settings, portfolio, message)
+        webhook.process(settings, portfolio, message.message_sid)
 
     threads = [threading.Thread(target=deliver) for _ in range(6)]
     for t in threads:

@@ -1,7 +1,9 @@
 """A local stand-in for Twilio's Messages API, for tests and the bench: it records what would be sent.
 
 Point TWILIO_API_URL at `FakeTwilio().start()`. Queue failures with `fail_next(500, 500)` or make it
-`down = True`; `wait_for(n)` blocks until n messages were accepted.
+`down = True`; `answer_delay` makes it accept a message, then answer late (as a slow Twilio does, past the
+client's timeout); `wait_for(n)` blocks until n messages were accepted. GET Messages.json lists them,
+newest first, filtered by To and From, like Twilio's message list.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -29,6 +33,7 @@ class Sent:
     from_: str
     body: str
     at: float
+    created: datetime  # Twilio's date_created
 
 
 class FakeTwilio:
@@ -39,6 +44,8 @@ class FakeTwilio:
         self.attempts = 0  # every POST, failed ones included
         self.down = False  # answer every request with 500
         self.latency = 0.0  # seconds to wait before answering, as a real API would
+        self.answer_delay = 0.0  # seconds to wait after accepting a message, before saying so
+        self.lookups = 0  # GETs of the message list
         self._failures: list[int] = []
         self._changed = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -55,12 +62,23 @@ class FakeTwilio:
                 if fake.latency:
                     time.sleep(fake.latency)
                 status, payload = fake._answer(self.path, form)
+                if status == 201 and fake.answer_delay:
+                    time.sleep(fake.answer_delay)
+                self._reply(status, payload)
+
+            def do_GET(self) -> None:
+                self._reply(*fake._list(self.path))
+
+            def _reply(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client gave up waiting (a timeout): Twilio keeps the message anyway
+                    pass
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the records
                 return
@@ -118,19 +136,53 @@ class FakeTwilio:
                 from_=form.get("From", ""),
                 body=form["Body"],
                 at=time.monotonic(),
+                created=datetime.now(UTC),
             )
             self.messages.append(sent)
             self._changed.notify_all()
-        return 201, {
-            "sid": sent.sid,
-            "account_sid": sent.account_sid,
-            "to": sent.to,
-            "from": sent.from_,
-            "body": sent.body,
-            "status": "queued",
-            "num_segments": "1",
-            "direction": "outbound-api",
+        return 201, _resource(sent)
+
+    def _list(self, path: str) -> tuple[int, dict[str, Any]]:
+        url, _, query = path.partition("?")
+        if _MESSAGES.match(url) is None:
+            return 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
+        wanted = {k: v[0] for k, v in parse_qs(query).items()}
+        size = int(wanted.get("PageSize", "50"))
+        with self._changed:
+            self.lookups += 1
+            if self.down:
+                return 500, {"code": 20500, "message": "fake failure", "status": 500}
+            found = [
+                m
+                for m in reversed(self.messages)
+                if m.to == wanted.get("To", m.to) and m.from_ == wanted.get("From", m.from_)
+            ][:size]
+        return 200, {
+            "messages": [_resource(m) for m in found],
+            "end": max(len(found) - 1, 0),
+            "first_page_uri": url,
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": size,
+            "previous_page_uri": None,
+            "start": 0,
+            "uri": path,
         }
+
+
+def _resource(sent: Sent) -> dict[str, Any]:
+    """A message as Twilio's API shows it."""
+    return {
+        "sid": sent.sid,
+        "account_sid": sent.account_sid,
+        "to": sent.to,
+        "from": sent.from_,
+        "body": sent.body,
+        "status": "queued",
+        "num_segments": "1",
+        "direction": "outbound-api",
+        "date_created": format_datetime(sent.created),
+    }
 
 
 def inbound_form(

@@ -1,21 +1,29 @@
 """POST /whatsapp: Twilio's signed webhook. It answers empty TwiML at once; the reply is made and sent after.
 
 Twilio waits 15 seconds at most and a command can take seconds (a model writes the prose), so the
-request only checks the signature and leaves the message in the inbox; a worker then dedupes it by
-MessageSid, matches the sender to a CSM, runs the command, renders, records in the outbox and sends.
+request checks the size and the signature, records the message in the database (a redelivered
+MessageSid is recorded once) and only then says 200: from that moment the message is ours to answer.
+A worker takes it for a lease, runs the command as the matched CSM, and records the rendered reply in
+the outbox in the same transaction that marks the message answered; a crash or a dropped database
+connection in between leaves it to `maintain` (every minute, from the scheduler), which answers it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from urllib.parse import parse_qsl
 
-import phonenumbers
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import col
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,25 +33,34 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.runtime import context
 from bot.settings import Settings
+from bot.web import BodyTooLarge, read_body
+from bot.whatsapp import sender
 from bot.whatsapp.inbox import Inbox
 from bot.whatsapp.render import render
-from bot.whatsapp.sender import deliver, enqueue
 from handlers.dispatch import NOT_REGISTERED, handle_text
+from storage import inbound, outbox
 from storage.db import session_scope
-from storage.models import Csm, InboundMessage, OutboundMessage, utcnow
+from storage.models import Csm, utcnow
+from storage.phones import e164
 from storage.repository import csm_by
 
 log = logging.getLogger("expansion_bot.whatsapp")
 
 PATH = "/whatsapp"
+CHANNEL = "whatsapp"
 EMPTY_TWIML = str(MessagingResponse())
 MAX_BODY_BYTES = 64 * 1024  # Twilio's form is a few KB; a bigger body is not Twilio's
 REFUSAL_QUIET = timedelta(hours=1)  # a stranger (or an auto-responder) is told once an hour, not per message
+LEASE = timedelta(minutes=2)  # a message being answered is not taken by another worker meanwhile
+RESUME_AFTER = timedelta(seconds=30)  # younger unanswered messages are still in a worker's queue
+DATABASE_TRIES = (0.2, 1.0)  # waits before answering again after a dropped database connection
+MAX_ATTEMPTS = 5  # a message that failed this often gets an apology instead of a sixth try
+PROCESS = f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
 class Inbound:
-    """What the background task needs from Twilio's form: nothing else of the request survives it."""
+    """What the webhook records from Twilio's form: nothing else of the request survives it."""
 
     message_sid: str
     sender: str  # Twilio's From, e.g. "whatsapp:+6281234567890"
@@ -65,21 +82,31 @@ def whatsapp_routes(settings: Settings, engine: Engine, *, inbox: Inbox | None =
     queue = inbox or Inbox()
 
     async def whatsapp(request: Request) -> Response:
-        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        try:
+            raw = await read_body(request, MAX_BODY_BYTES)
+            form = FormData(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
+        except BodyTooLarge:
             return Response(status_code=413)
-        form = await request.form()
+        except UnicodeDecodeError:
+            return Response(status_code=400)
         signature = request.headers.get("X-Twilio-Signature", "")
         url = f"{public_url}?{request.url.query}" if request.url.query else public_url
-        if not signature or any(not isinstance(v, str) for _, v in form.multi_items()):
-            return Response(status_code=403)
-        if not validator.validate(url, form, signature):
+        if not signature or not validator.validate(url, form, signature):
             log.warning(
                 "whatsapp webhook: bad signature from %s", request.client.host if request.client else "?"
             )
             return Response(status_code=403)
         message = _inbound(form)
         if message is not None:
-            queue.submit(message.sender, partial(process, settings, engine, message))
+            try:
+                new = await run_in_threadpool(accept, engine, message)
+            except Exception:  # not recorded: not ours yet, so Twilio must not hear "received"
+                log.exception("whatsapp message sid=%s could not be recorded", message.message_sid)
+                return Response(status_code=503)
+            if new:
+                queue.submit(message.sender, partial(process, settings, engine, message.message_sid))
+            else:
+                log.info("whatsapp duplicate delivery sid=%s ignored", message.message_sid)
         return Response(EMPTY_TWIML, media_type="text/xml")
 
     route = WhatsAppRoute(PATH, whatsapp, methods=["POST"])
@@ -96,57 +123,76 @@ def _inbound(form: FormData) -> Inbound | None:
     return Inbound(message_sid=sid, sender=str(get("From")), body=str(get("Body")))
 
 
-def process(settings: Settings, engine: Engine, message: Inbound) -> None:
-    """Answer one inbound message once: never raises, since nobody is left to see the error."""
-    try:
-        if not first_delivery(engine, message.message_sid):
-            log.info("whatsapp duplicate delivery sid=%s ignored", message.message_sid)
-            return
-        number = normalise(message.sender)
-        to = f"whatsapp:{number}" if number else message.sender
-        deliver(settings, engine, _answer(settings, engine, message, number, to))
-    except Exception:
-        log.exception("whatsapp message sid=%s could not be answered", message.message_sid)
-
-
-def _answer(settings: Settings, engine: Engine, message: Inbound, number: str, to: str) -> list[int]:
-    """Run the command as the matched CSM and record the rendered reply in the outbox."""
-    csm = find_csm(engine, number) if number else None
-    if csm is None:
-        log.info("whatsapp from unregistered sender sid=%s", message.message_sid)
-        with session_scope(engine) as session:
-            if _refused_recently(session, to):
-                return []
-            return enqueue(session, to, [NOT_REGISTERED])
-    ctx = context(settings, engine, caller=csm.email, user_key=f"whatsapp:{number}", channel="whatsapp")
-    reply = handle_text(message.body, ctx)
-    log.info(
-        "whatsapp sid=%s csm=%s command=%s ok=%s", message.message_sid, csm.email, reply.command, reply.ok
+def accept(engine: Engine, message: Inbound) -> bool:
+    """Record the message before Twilio is told it arrived; False for a redelivery of a recorded one."""
+    return inbound.record(
+        engine, key=message.message_sid, channel=CHANNEL, sender=message.sender, body=message.body
     )
-    with session_scope(engine) as session:
-        return enqueue(session, to, render(reply))
 
 
-def first_delivery(engine: Engine, message_sid: str) -> bool:
-    """True once per MessageSid: the primary key decides, even for two deliveries at the same instant."""
-    try:
-        with session_scope(engine) as session:
-            session.add(InboundMessage(message_id=message_sid))
-    except IntegrityError:
-        return False
-    return True
+def process(settings: Settings, engine: Engine, message_sid: str) -> None:
+    """Answer one recorded message once: never raises, since nobody is left to see the error. A dropped
+    database connection is tried again at once; anything left is answered by `maintain`."""
+    worker = f"{PROCESS}:{uuid.uuid4().hex[:8]}"  # this answer, kept across its own tries
+    for wait in (*DATABASE_TRIES, None):
+        try:
+            _process(settings, engine, message_sid, worker)
+            return
+        except DBAPIError as exc:
+            if wait is None:
+                log.warning("whatsapp sid=%s left for the next round: %s", message_sid, type(exc).__name__)
+                return
+            time.sleep(wait)
+        except Exception:
+            log.exception("whatsapp message sid=%s could not be answered", message_sid)
+            return
 
 
-def normalise(sender: str) -> str:
-    """E.164 (+6281234567890) from Twilio's `whatsapp:+62…`, or "" when it is not a phone number."""
-    raw = sender.strip().removeprefix("whatsapp:").strip()
-    try:
-        number = phonenumbers.parse(raw if raw.startswith("+") else f"+{raw}", None)
-    except phonenumbers.NumberParseException:
-        return ""
-    if not phonenumbers.is_possible_number(number):
-        return ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+def _process(settings: Settings, engine: Engine, message_sid: str, worker: str) -> None:
+    claimed = inbound.claim(engine, key=message_sid, worker=worker, lease=LEASE)
+    if claimed is None:  # answered already, or another worker holds it
+        return
+    number = e164(claimed.sender)
+    to = f"whatsapp:{number}" if number else claimed.sender
+    csm = find_csm(engine, number) if number else None
+    if claimed.attempts > MAX_ATTEMPTS:
+        log.error("whatsapp sid=%s failed %d times: apologising instead", message_sid, claimed.attempts - 1)
+        bodies = [f"Sorry, something went wrong on my side (ref {message_sid[-10:]}). Please try again."]
+    elif csm is None:
+        bodies = [NOT_REGISTERED]
+    else:
+        bodies = _answer(settings, engine, claimed, csm, number)
+    with session_scope(
+        engine
+    ) as session:  # the reply recorded and the message marked answered: both or neither
+        if not inbound.mark_done(session, key=message_sid, worker=worker):
+            session.rollback()
+            return
+        since = utcnow() - REFUSAL_QUIET
+        if bodies == [NOT_REGISTERED] and outbox.recorded_since(
+            session, to=to, body=NOT_REGISTERED, since=since
+        ):
+            bodies = []
+        ids = sender.enqueue(session, to, bodies)
+    if csm is None:
+        log.info("whatsapp from unregistered sender sid=%s", message_sid)
+    sender.deliver(settings, engine, ids)
+
+
+def _answer(settings: Settings, engine: Engine, claimed: inbound.Claimed, csm: Csm, number: str) -> list[str]:
+    """Run the command as the matched CSM (no transaction held meanwhile); the rendered parts."""
+    ctx = context(settings, engine, caller=csm.email, user_key=f"whatsapp:{number}", channel=CHANNEL)
+    reply = handle_text(claimed.body, ctx)
+    log.info("whatsapp sid=%s csm=%s command=%s ok=%s", claimed.key, csm.email, reply.command, reply.ok)
+    return render(reply)
+
+
+def maintain(settings: Settings, engine: Engine) -> int:
+    """Every minute, from the scheduler: answer messages a failed worker left, then retry pending sends."""
+    for sid in inbound.unanswered(engine, channel=CHANNEL, received_before=utcnow() - RESUME_AFTER):
+        log.warning("whatsapp sid=%s was not answered: answering it now", sid)
+        process(settings, engine, sid)
+    return sender.retry_pending(settings, engine)
 
 
 def find_csm(engine: Engine, number: str) -> Csm | None:
@@ -156,13 +202,4 @@ def find_csm(engine: Engine, number: str) -> Csm | None:
         if csm is not None:
             return csm
         others = session.scalars(select(Csm).where(col(Csm.whatsapp).is_not(None), col(Csm.whatsapp) != ""))
-        return next((c for c in others if normalise(c.whatsapp or "") == number), None)
-
-
-def _refused_recently(session: Session, to: str) -> bool:
-    query = select(col(OutboundMessage.id)).where(
-        col(OutboundMessage.to) == to,
-        col(OutboundMessage.body) == NOT_REGISTERED,
-        col(OutboundMessage.created_at) > utcnow() - REFUSAL_QUIET,
-    )
-    return session.execute(query.limit(1)).first() is not None
+        return next((c for c in others if e164(c.whatsapp or "") == number), None)
