@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from playbooks.config import thresholds
-from playbooks.model import Assessment, Opportunity
+from playbooks.model import Assessment, Catalog, Opportunity, Rule
 
 PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2, "do_not_pursue": 3}
 
@@ -29,6 +29,36 @@ class Digest:
     held_back: tuple[tuple[str, str], ...]  # (account_id, reason)
     more: int = 0  # ready accounts left out by the cap
     by_owner: dict[str, tuple[Item, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SignalBar:
+    """The least an account must show before any signal can fire today; the digest's query leaves out
+    the accounts below it before loading them (most of a portfolio is quiet on any given day).
+
+    Read from thresholds.yaml like the signals themselves, and loose wherever a signal reads more than
+    numbers: any ticket or achieved goal since `recent_since`, any tool, any catalog rule whose plan
+    and numeric conditions hold, and any account without a usage summary as of today is kept."""
+
+    today: date
+    power_adoption: float  # power_users: at least one power user and this adoption
+    seat_utilization: float  # seat_utilization: active users above this share of the seats
+    growth: float  # usage_growth: active users or actions up this much since the base snapshot
+    recent_since: date  # the longest window any signal reads tickets or goals in
+    rules: tuple[Rule, ...]  # the catalog's own triggers
+
+
+def signal_bar(catalog: Catalog, today: date) -> SignalBar:
+    t = thresholds()["signals"]
+    longest = max(v for k, v in t.items() if k.endswith("_window_days"))
+    return SignalBar(
+        today=today,
+        power_adoption=t["power_user_adoption"],
+        seat_utilization=t["seat_utilization"],
+        growth=t["usage_growth_min"],
+        recent_since=today - timedelta(days=longest),
+        rules=catalog.rules,
+    )
 
 
 def build(

@@ -35,10 +35,10 @@ from sqlalchemy import Connection, Engine, select
 
 from playbooks.catalog import CatalogError, parse_catalog
 from storage.csv_schema import SPECS, Col, FileSpec
-from storage.csv_source import BadRecord, Source, discover, records, scan
-from storage.models import Account, CatalogDoc, Csm, Team
+from storage.csv_source import BadRecord, BadYaml, Source, discover, load_yaml, records, scan
+from storage.models import Account, CatalogDoc, Csm, Team, UsageSummary
 from storage.upsert import BATCH, Writer, store_catalog
-from storage.usage_summary import refresh as refresh_summaries
+from storage.usage_summary import Trails
 
 MAX_ERRORS = 50
 PROGRESS_LINES = 50_000
@@ -103,7 +103,8 @@ def import_paths(engine: Engine, paths: list[Path], console: Console | None = No
             run.report_duplicates(files)
         if run.errors:
             raise ImportFailed(run.errors)
-        refresh_summaries(conn, run.usage_accounts)
+        if run.usage_changed:
+            run.trails.write(conn)
     return ImportSummary(run.results, run.warnings)
 
 
@@ -134,7 +135,8 @@ class _Run:
             "plan": plans or set(),
         }
         self.seen: dict[str, set[bytes]] = {}
-        self.usage_accounts: set[str] = set()  # whose usage summaries this import must recompute
+        self.trails = Trails(lambda: set(conn.scalars(select(UsageSummary.__table__.c.account_id))))
+        self.usage_changed = False  # unchanged usage rows leave every summary as it is
         self.duplicates: list[tuple[Source, int, tuple[Any, ...]]] = []
 
     def error(self, name: str, line: int | None, column: str, message: str) -> None:
@@ -164,9 +166,13 @@ class _Run:
         if self._lines(src) is None:
             return
         try:
-            doc = yaml.safe_load(src.path.read_text("utf-8-sig"))
+            doc = load_yaml(src.path)
             catalog = parse_catalog(doc)
             doc = json.loads(json.dumps(doc))  # as the JSON column will give it back
+        except BadYaml as exc:
+            self.error(src.name, exc.line, "", f"refused: {exc.message}")
+        except RecursionError:
+            self.error(src.name, None, "", "refused: nested too deeply to be a catalog")
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problem = getattr(exc, "problem", None) or exc
@@ -198,11 +204,13 @@ class _Run:
                     if row is not None and self.writing:
                         writer.add(row)
                         if spec.kind == "usage":
-                            self.usage_accounts.add(row["account_id"])
+                            self.trails.add(row["account_id"], row)
                     if n % BATCH == 0:
                         tick(line)
             if self.writing:
-                self.results.append(FileResult(src.name, spec.kind, **asdict(writer.finish())))
+                result = FileResult(src.name, spec.kind, **asdict(writer.finish()))
+                self.results.append(result)
+                self.usage_changed |= spec.kind == "usage" and bool(result.added or result.updated)
         except BadRecord as exc:
             self.error(src.name, exc.line, "", exc.message)
 

@@ -1,20 +1,28 @@
-"""Reads the database into the playbooks' plain data. Bulk reads use Core rows, not ORM objects."""
+"""Reads the database into the playbooks' plain data: bulk rows straight from the driver, by name.
+
+Each playbook dataclass is read from the table columns named like its fields, so a field added to
+both is read with no edit here, and no reordering can swap two values.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from dataclasses import fields
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from playbooks import model as pm
 from playbooks.catalog import parse_catalog
+from playbooks.digest import SignalBar
 from storage import models as db
-from storage.usage_summary import COLUMNS as SUMMARY_COLUMNS
-from storage.usage_summary import USAGE_COLUMNS, from_columns, usage_point
+from storage.candidates import team_candidates
+from storage.driver import fetch
+from storage.usage_summary import summary_columns, summary_from
 
 # The engine looks back this far: three months of trend plus margin, six months of "no" suppression.
 USAGE_WINDOW_DAYS = 200
@@ -26,45 +34,36 @@ def load_catalog(session: Session) -> pm.Catalog | None:
     return parse_catalog(doc.document) if doc else None
 
 
-ACCOUNT_COLUMNS = (
-    db.Account.account_id,
-    db.Account.name,
-    db.Account.country,
-    db.Account.plan,
-    db.Account.currency,
-    db.Account.arr,
-    db.Account.start_date,
-    db.Account.renewal_date,
-    db.Account.health_score,
-    db.Account.csm_email,
-    db.Account.team,
-    db.Account.industry,
-    db.Account.seats_purchased,
-    db.Account.locations,
-    db.Account.tools,
-    db.Account.language,
-)
+class Reader:
+    """Reads one dataclass from one table: the columns named like its fields ('' for a NULL text)."""
+
+    def __init__(self, cls: type, table: Table) -> None:
+        self.cls, self.table = cls, table
+        self.columns: dict[str, ColumnElement[Any]] = {}
+        self.tuples = [f.name for f in fields(cls) if f.default == ()]
+        for f in fields(cls):
+            if f.name in table.c:
+                col = table.c[f.name]
+                self.columns[f.name] = func.coalesce(col, "") if f.type == "str" else col
+
+    def make(self, values: dict[str, Any]) -> Any:
+        for name in self.tuples:
+            values[name] = tuple(values[name] or ())
+        return self.cls(**values)
 
 
-def _account(r: Any) -> pm.Account:
-    return pm.Account(
-        r[0],
-        r[1],
-        r[2],
-        r[3],
-        r[4],
-        r[5],
-        r[6],
-        r[7],
-        r[8],
-        r[9],
-        r[10],
-        r[11] or "",
-        r[12],
-        r[13],
-        tuple(r[14] or ()),
-        r[15] or "",
-    )
+A = db.Account.__table__.c
+S = db.UsageSummary.__table__.c
+U = db.Usage.__table__.c
+T = db.Ticket.__table__.c
+O = db.Outcome.__table__.c  # noqa: E741
+
+ACCOUNT = Reader(pm.Account, db.Account.__table__)
+USAGE = Reader(pm.UsagePoint, db.Usage.__table__)
+TICKET = Reader(pm.Ticket, db.Ticket.__table__)
+GOAL = Reader(pm.Goal, db.Goal.__table__)
+CONTACT = Reader(pm.Contact, db.Contact.__table__)
+OUTCOME = Reader(pm.PastOutcome, db.Outcome.__table__)
 
 
 def load_accounts(
@@ -74,103 +73,37 @@ def load_accounts(
     team: str | None = None,
     today: date | None = None,
     with_usage: bool = False,
+    bar: SignalBar | None = None,
 ) -> list[pm.AccountData]:
-    """AccountData for the given ids, or every account of a team, with the history the engine reads.
+    """AccountData for the given ids, or a team's accounts (only those that pass `bar`, when given),
+    with the history the engine reads.
 
     Usage comes from the precomputed summaries; the snapshots themselves are read only when asked
     for (`with_usage`, for one account's writers) or when a summary is missing or newer than `today`.
     """
     today = today or date.today()
-    q = select(*ACCOUNT_COLUMNS)
-    if ids is not None:
-        q = q.where(db.Account.account_id.in_(list(ids)))  # type: ignore[attr-defined]
-    if team is not None:
-        q = q.where(db.Account.team == team)
-    accounts = [_account(r) for r in _core(session).execute(q)]
+    scope = _scope(ids, team, bar)
+    conn = session.connection()
+    accounts = [ACCOUNT.make(v) for v in _named(conn, ACCOUNT.columns, A.account_id.in_(scope))]
     if not accounts:
         return []
-    wanted = [a.account_id for a in accounts]
-    history_from = today - timedelta(days=HISTORY_WINDOW_DAYS)
     summaries = {
-        r[0]: from_columns(r[1], r[2], r[3:])
-        for r in _rows(
-            session,
-            select(
-                db.UsageSummary.account_id,
-                db.UsageSummary.latest_gap_days,
-                db.UsageSummary.base_gap_days,
-                *SUMMARY_COLUMNS,
-            ).where(db.UsageSummary.l_date <= today),
-            wanted,
-            db.UsageSummary.account_id,
-        )
+        v["account_id"]: summary_from(v)
+        for v in _named(conn, summary_columns(), S.account_id.in_(scope), S.l_date <= today)
     }
-    raw_ids = wanted if with_usage else [a for a in wanted if a not in summaries]
-    usage: dict[str, list[pm.UsagePoint]] = defaultdict(list)
-    if raw_ids:
-        usage = _group(
-            session,
-            select(*USAGE_COLUMNS)
-            .where(db.Usage.date >= today - timedelta(days=USAGE_WINDOW_DAYS), db.Usage.date <= today)
-            .order_by(db.Usage.account_id, db.Usage.date),
-            raw_ids,
-            usage_point,
-            db.Usage.account_id,
-        )
-    tickets = _group(
-        session,
-        select(
-            db.Ticket.account_id,
-            db.Ticket.date,
-            db.Ticket.kind,
-            db.Ticket.subject,
-            db.Ticket.body,
-            db.Ticket.requested_feature,
-        )
-        .where(db.Ticket.date >= history_from)
-        .order_by(db.Ticket.date),
-        wanted,
-        lambda r: pm.Ticket(r[1], r[2], r[3], r[4] or "", r[5] or ""),
-        db.Ticket.account_id,
+    raw = scope if with_usage else [a.account_id for a in accounts if a.account_id not in summaries]
+    usage_from = today - timedelta(days=USAGE_WINDOW_DAYS)
+    usage = (
+        _grouped(conn, USAGE, raw, U.date >= usage_from, U.date <= today, order_by=(U.account_id, U.date))
+        if raw
+        else {}
     )
-    goals = _group(
-        session,
-        select(db.Goal.account_id, db.Goal.goal, db.Goal.status, db.Goal.achieved_on),
-        wanted,
-        lambda r: pm.Goal(r[1], r[2], r[3]),
-        db.Goal.account_id,
-    )
-    contacts = _group(
-        session,
-        select(
-            db.Contact.account_id,
-            db.Contact.name,
-            db.Contact.role,
-            db.Contact.is_champion,
-            db.Contact.is_decision_maker,
-            db.Contact.since,
-            db.Contact.left_on,
-        ),
-        wanted,
-        lambda r: pm.Contact(r[1], r[2] or "", bool(r[3]), bool(r[4]), r[5], r[6]),
-        db.Contact.account_id,
-    )
-    outcomes = _group(
-        session,
-        select(
-            db.Outcome.account_id,
-            db.Outcome.outcome,
-            db.Outcome.recorded_on,
-            db.Outcome.reason,
-            db.Outcome.offering,
-        )
-        .where(db.Outcome.recorded_on >= history_from)
-        .order_by(db.Outcome.recorded_on),
-        wanted,
-        lambda r: pm.PastOutcome(r[1], r[2], r[3] or "", r[4] or ""),
-        db.Outcome.account_id,
-    )
-    empty: tuple = ()
+    history_from = today - timedelta(days=HISTORY_WINDOW_DAYS)
+    tickets = _grouped(conn, TICKET, scope, T.date >= history_from, order_by=(T.date,))
+    goals = _grouped(conn, GOAL, scope)
+    contacts = _grouped(conn, CONTACT, scope)
+    outcomes = _grouped(conn, OUTCOME, scope, O.recorded_on >= history_from, order_by=(O.recorded_on,))
+    empty: tuple[Any, ...] = ()
     return [
         pm.AccountData(
             account=a,
@@ -185,26 +118,33 @@ def load_accounts(
     ]
 
 
-def _core(session: Session) -> Any:
-    """The session's connection: Core rows straight from the driver, without the ORM's result layer."""
-    return session.connection()
+def _scope(ids: Iterable[str] | None, team: str | None, bar: SignalBar | None) -> Any:
+    """Which accounts to read: the ids given, or a subquery (the team's, past the bar when given)."""
+    if ids is not None:
+        return list(dict.fromkeys(ids))
+    if team is not None and bar is not None:
+        return team_candidates(team, bar)
+    q = select(A.account_id)
+    return q.where(A.team == team) if team is not None else q
 
 
-def _rows(session: Session, query, wanted: list[str], key_col) -> Iterator[Any]:  # type: ignore[no-untyped-def]
-    """Rows of the wanted accounts: filtered in SQL for a few ids, in Python for a whole team."""
-    if len(wanted) <= 500:
-        yield from _core(session).execute(query.where(key_col.in_(wanted)))
-        return
-    keep = set(wanted)
-    for row in _core(session).execute(query):
-        if row[0] in keep:
-            yield row
+def _named(
+    conn: Connection, columns: dict[str, Any], *where: Any, order_by: tuple[Any, ...] = ()
+) -> list[dict[str, Any]]:
+    """Rows as {name: value}: names, not positions, say which value is which."""
+    names = list(columns)
+    rows = fetch(conn, select(*columns.values()).where(*where).order_by(*order_by))
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
-def _group(session: Session, query, wanted: list[str], make, key_col) -> dict[str, list]:  # type: ignore[no-untyped-def]
-    out: dict[str, list] = defaultdict(list)
-    for row in _rows(session, query, wanted, key_col):
-        out[row[0]].append(make(row))
+def _grouped(
+    conn: Connection, reader: Reader, scope: Any, *where: Any, order_by: tuple[Any, ...] = ()
+) -> dict[str, list[Any]]:
+    """The reader's rows of the accounts in scope, grouped by account_id."""
+    key = reader.table.c.account_id
+    out: dict[str, list[Any]] = defaultdict(list)
+    for v in _named(conn, {"account_id": key, **reader.columns}, key.in_(scope), *where, order_by=order_by):
+        out[v.pop("account_id")].append(reader.make(v))
     return out
 
 
@@ -214,17 +154,33 @@ def account_exactly(session: Session, typed: str) -> str:
     for key in dict.fromkeys((typed, typed.upper())):
         if key and session.get(db.Account, key) is not None:
             return key
-    named = list(
-        _core(session).execute(
-            select(db.Account.account_id).where(func.lower(db.Account.name) == typed.lower()).limit(2)
-        )
+    named = fetch(
+        session.connection(), select(A.account_id).where(func.lower(A.name) == typed.lower()).limit(2)
     )
     return str(named[0][0]) if len(named) == 1 else ""
 
 
 def account_names(session: Session) -> list[tuple[str, str]]:
     """(account_id, name) for every account: what the name matcher searches."""
-    return [(r[0], r[1]) for r in session.execute(select(db.Account.account_id, db.Account.name))]
+    return [(r[0], r[1]) for r in fetch(session.connection(), select(A.account_id, A.name))]
+
+
+def account_ids_of(session: Session, *, csm_email: str) -> list[str]:
+    """The ids of the accounts a CSM owns."""
+    return [r[0] for r in fetch(session.connection(), select(A.account_id).where(A.csm_email == csm_email))]
+
+
+def overdue_opportunities(session: Session, *, team: str, day: date) -> list[tuple[db.Opportunity, str]]:
+    """The team's opportunities still `identified` past their qualification-call date, with the
+    account name, by owner then due date."""
+    opp = db.Opportunity.__table__.c
+    rows = session.execute(
+        select(db.Opportunity, A.name)
+        .join(db.Account.__table__, A.account_id == opp.account_id)
+        .where(A.team == team, opp.status == "identified", opp.qualification_due < day)
+        .order_by(opp.owner_email, opp.qualification_due, A.name)
+    )
+    return [(r[0], r[1]) for r in rows]
 
 
 def csm_by(

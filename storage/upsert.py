@@ -1,4 +1,4 @@
-"""Batched INSERT … ON CONFLICT upserts (SQLite and PostgreSQL) that count what they really changed."""
+"""INSERT … ON CONFLICT upserts through the driver (SQLite, PostgreSQL) that count what really changed."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, Text, bindparam, cast, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import JSON, Connection, Date, Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql.psycopg import dialect as PgDialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects.sqlite.pysqlite import dialect as SqliteDialect
 
 from storage.models import CatalogDoc, utcnow
 
 BATCH = 5_000
+pg_dialect, sqlite_dialect = PgDialect(), SqliteDialect()
 INSERTS = {"sqlite": sqlite_insert, "postgresql": pg_insert}
 
 
@@ -26,88 +28,110 @@ class Counts:
 
 
 class Writer:
-    """Upserts rows into one table in batches.
+    """Upserts rows into one table through the driver, in batches, and counts what really changed.
 
-    Added rows are the table's growth; changed rows are those the upsert returns, since it only
-    updates a row whose values differ. Both are exact, and cost two COUNTs per file. On PostgreSQL
-    a batch goes as one array per column (`unnest`), many times faster than a VALUES list."""
+    The upsert only touches a row whose values differ, so the driver's row count is the rows added
+    or changed; added rows are the table's growth (two COUNTs per file). SQLite gets one
+    `executemany` per batch; PostgreSQL gets each batch by COPY into a temporary table and the whole
+    file in one INSERT … SELECT … ON CONFLICT at the end. Memory holds one batch."""
 
     def __init__(
         self, conn: Connection, table: Table, key: tuple[str, ...], present: list[str], columns: list[str]
     ) -> None:
         self.conn, self.table, self.columns = conn, table, columns
-        self.columnar = conn.dialect.name == "postgresql"
-        self.statement = upsert_statement(conn.dialect.name, table, key, present, columns)
-        self.json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+        self.dialect = conn.dialect.name
+        if self.dialect not in INSERTS:
+            raise NotImplementedError(f"import supports SQLite and PostgreSQL, not {self.dialect}")
+        self.cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        self.json = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+        self.dates = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date)]
         self.before = self._count()
-        self.batch: list[dict[str, Any]] = []
+        self.batch: list[list[Any]] = []
         self.rows = self.changed = 0
+        q = conn.dialect.identifier_preparer.quote
+        names = ", ".join(q(c) for c in columns)
+        if self.dialect == "postgresql":
+            self.staging = q(f"import_{table.name}_{id(self):x}")
+            self.cursor.execute(
+                f"CREATE TEMPORARY TABLE {self.staging} ON COMMIT DROP AS "
+                f"SELECT {names} FROM {q(table.name)} WITH NO DATA"
+            )
+            self.copy = f"COPY {self.staging} ({names}) FROM STDIN"
+            source = f"SELECT {names} FROM {self.staging}"
+        else:
+            source = f"VALUES ({', '.join('?' for _ in columns)})"
+        self.statement = upsert_sql(self.dialect, table, key, present, columns, source)
 
     def _count(self) -> int:
         return int(self.conn.scalar(select(func.count()).select_from(self.table)) or 0)
 
     def add(self, row: dict[str, Any]) -> None:
-        self.batch.append(row)
+        self.batch.append([row[c] for c in self.columns])
         if len(self.batch) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
-        if self.batch:
-            params: Any = self._arrays() if self.columnar else self.batch
-            self.changed += len(self.conn.execute(self.statement, params).all())
-            self.rows += len(self.batch)
-            self.batch = []
-
-    def _arrays(self) -> dict[str, list[Any]]:
-        arrays = {c: [row[c] for row in self.batch] for c in self.columns}
-        for c in self.json:
-            arrays[c] = [json.dumps(v) for v in arrays[c]]
-        return arrays
+        if not self.batch:
+            return
+        for values in self.batch:
+            for i in self.json:
+                values[i] = json.dumps(values[i])
+        if self.dialect == "postgresql":
+            with self.cursor.copy(self.copy) as copy:
+                for values in self.batch:
+                    copy.write_row(values)
+        else:
+            for values in self.batch:
+                for i in self.dates:
+                    if values[i] is not None:
+                        values[i] = values[i].isoformat()
+            self.cursor.executemany(self.statement, self.batch)
+            self.changed += max(self.cursor.rowcount, 0)
+        self.rows += len(self.batch)
+        self.batch = []
 
     def finish(self) -> Counts:
         self.flush()
+        if self.dialect == "postgresql":
+            self.cursor.execute(self.statement)
+            self.changed = max(self.cursor.rowcount, 0)
+            self.cursor.execute(f"DROP TABLE {self.staging}")
+        self.cursor.close()
         added = self._count() - self.before
         return Counts(self.rows, added, self.changed - added, self.rows - self.changed)
 
 
-def upsert_statement(
-    dialect: str, table: Table, key: tuple[str, ...], present: list[str], columns: list[str]
-) -> Any:
+def upsert_sql(
+    dialect: str,
+    table: Table,
+    key: tuple[str, ...],
+    present: list[str],
+    columns: list[str],
+    source: str,
+) -> str:
     """INSERT … ON CONFLICT (key) DO UPDATE the columns the file has, only where a value differs.
 
-    Columns the file does not have keep their stored values."""
-    if dialect == "postgresql":
-        insert = pg_insert(table).from_select(columns, _unnest(table, columns))
-    elif dialect == "sqlite":
-        insert = sqlite_insert(table)
-    else:
-        raise NotImplementedError(f"import supports SQLite and PostgreSQL, not {dialect}")
+    Columns the file does not have keep their stored values; PostgreSQL's json type has no equality
+    operator, so JSON values are compared as text."""
+    quote = (pg_dialect if dialect == "postgresql" else sqlite_dialect).identifier_preparer.quote
+    name = quote(table.name)
+    insert = f"INSERT INTO {name} ({', '.join(quote(c) for c in columns)}) {source}"
+    conflict = f" ON CONFLICT ({', '.join(quote(k) for k in key)})"
     update = [c for c in present if c not in key]
     if not update:
-        return insert.on_conflict_do_nothing(index_elements=list(key)).returning(table.c[key[0]])
+        return insert + conflict + " DO NOTHING"
 
-    def differs(name: str) -> Any:
-        old, new = table.c[name], insert.excluded[name]
-        if isinstance(old.type, JSON):  # PostgreSQL's json type has no equality operator
-            return cast(old, Text).is_distinct_from(cast(new, Text))
-        return old.is_distinct_from(new)
+    def differs(c: str) -> str:
+        old, new = f"{name}.{quote(c)}", f"excluded.{quote(c)}"
+        if isinstance(table.c[c].type, JSON):
+            old, new = f"CAST({old} AS TEXT)", f"CAST({new} AS TEXT)"
+        return f"{old} IS NOT {new}" if dialect == "sqlite" else f"{old} IS DISTINCT FROM {new}"
 
-    return insert.on_conflict_do_update(
-        index_elements=list(key),
-        set_={c: insert.excluded[c] for c in update},
-        where=or_(*(differs(c) for c in update)),
-    ).returning(table.c[key[0]])
-
-
-def _unnest(table: Table, columns: list[str]) -> Any:
-    """SELECT … FROM unnest(:a::type[], :b::type[], …): a batch as one array parameter per column."""
-
-    def is_json(c: str) -> bool:
-        return isinstance(table.c[c].type, JSON)
-
-    arrays = [bindparam(c, type_=ARRAY(Text if is_json(c) else table.c[c].type)) for c in columns]
-    rows = func.unnest(*arrays).table_valued(*columns).render_derived()
-    return select(*(cast(rows.c[c], JSON) if is_json(c) else rows.c[c] for c in columns))
+    sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in update)
+    where = " OR ".join(differs(c) for c in update)
+    # "WHERE true" tells SQLite's parser that ON CONFLICT belongs to the upsert, not to a join
+    glue = " WHERE true" if source.startswith("SELECT") else ""
+    return f"{insert}{glue}{conflict} DO UPDATE SET {sets} WHERE {where}"
 
 
 def store_catalog(conn: Connection, document: dict[str, Any]) -> Counts:

@@ -1,32 +1,55 @@
-"""Keeps UsageSummary rows in step with the usage table (called in the importing transaction)."""
+"""Keeps UsageSummary rows in step with the usage table (called in the importing transaction).
+
+A summary holds three snapshots under prefixes (l_ the latest, p_ the one before, b_ the base about
+three months earlier); each snapshot's columns are named after UsagePoint's fields (SUFFIX), so
+columns are read and written by name. An import summarises rows as they stream in (`Trails`) and
+reads rows back only for accounts whose history it has not seen whole.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 from sqlmodel import Session
 
 from playbooks.model import UsagePoint, UsageSummary
-from playbooks.usage import summarize
+from playbooks.usage import BASE_MIN_DAYS, summarize
 from storage import models as db
+from storage.driver import fetch
 
 CHUNK = 500
-FIELDS = ("date", "users", "power", "logins", "actions", "adoption")
-PREFIXES = ("l_", "p_", "b_")
-COLUMNS = tuple(getattr(db.UsageSummary, p + f) for p in PREFIXES for f in FIELDS)
-# account_id then a UsagePoint's fields, in order: how usage rows are read wherever they are read
-USAGE_COLUMNS = (
-    db.Usage.account_id,
-    db.Usage.date,
-    db.Usage.active_users,
-    db.Usage.power_users,
-    db.Usage.logins,
-    db.Usage.actions,
-    db.Usage.feature_adoption,
-)
-POINT_COLUMNS = tuple(p + f for p in PREFIXES for f in FIELDS)
+SNAPSHOTS = {"latest": "l_", "previous": "p_", "base": "b_"}
+SHORT = {"active_users": "users", "power_users": "power", "feature_adoption": "adoption"}
+SUMMARY = db.UsageSummary.__table__.c
+USAGE = db.Usage.__table__.c
+# UsagePoint field -> the summary column suffix that holds it
+SUFFIX = {
+    f.name: SHORT.get(f.name, f.name)
+    for f in fields(UsagePoint)
+    if "l_" + SHORT.get(f.name, f.name) in SUMMARY
+}
+POINT_FIELDS = [f.name for f in fields(UsagePoint) if f.name in USAGE]
+
+
+def summary_columns() -> dict[str, Any]:
+    """What load_accounts selects for a summary, by name."""
+    names = ["account_id", "latest_gap_days", "base_gap_days"]
+    names += [p + s for p in SNAPSHOTS.values() for s in SUFFIX.values()]
+    return {n: SUMMARY[n] for n in names}
+
+
+def summary_from(v: dict[str, Any]) -> UsageSummary:
+    """A UsageSummary from a row selected as summary_columns()."""
+    points = {
+        snap: UsagePoint(**{f: v[prefix + s] for f, s in SUFFIX.items()})
+        for snap, prefix in SNAPSHOTS.items()
+        if v[prefix + "date"] is not None
+    }
+    return UsageSummary(**points, latest_gap_days=v["latest_gap_days"], base_gap_days=v["base_gap_days"])
 
 
 def to_row(account_id: str, s: UsageSummary) -> dict[str, Any]:
@@ -35,66 +58,85 @@ def to_row(account_id: str, s: UsageSummary) -> dict[str, Any]:
         "latest_gap_days": s.latest_gap_days,
         "base_gap_days": s.base_gap_days,
     }
-    for prefix, point in zip(PREFIXES, (s.latest, s.previous, s.base), strict=True):
-        values = (
-            (
-                point.date,
-                point.active_users,
-                point.power_users,
-                point.logins,
-                point.actions,
-                point.feature_adoption,
-            )
-            if point
-            else (None,) * 6
-        )
-        row.update({prefix + f: v for f, v in zip(FIELDS, values, strict=True)})
+    for snap, prefix in SNAPSHOTS.items():
+        point = getattr(s, snap)
+        row.update({prefix + col: getattr(point, f) if point else None for f, col in SUFFIX.items()})
     return row
 
 
-def from_columns(latest_gap: int, base_gap: int, v: Sequence[Any]) -> UsageSummary:
-    """From (latest_gap_days, base_gap_days, *COLUMNS) as selected."""
-    return UsageSummary(
-        latest=UsagePoint(*v[0:6]),
-        previous=UsagePoint(*v[6:12]) if v[6] is not None else None,
-        base=UsagePoint(*v[12:18]) if v[12] is not None else None,
-        latest_gap_days=latest_gap,
-        base_gap_days=base_gap,
-    )
+class Trails:
+    """Each account's usage rows as an import streams them, keeping only what summarize() may still
+    pick (the rows of the last ~three months, the base candidate and the one before it), so memory
+    follows the number of accounts, not the length of the file. An account whose rows come out of
+    date order, or that had rows before this import, is summarised from the table instead."""
+
+    def __init__(self, had_usage: Callable[[], set[str]]) -> None:
+        self.trails: dict[str, deque[UsagePoint]] = {}
+        self.reread: set[str] = set()
+        self._had_usage = had_usage  # the accounts with rows before this import, read at the first row
+        self.had_usage: set[str] | None = None
+
+    def add(self, account_id: str, values: dict[str, Any]) -> None:
+        if account_id in self.reread:
+            return
+        trail = self.trails.get(account_id)
+        point = UsagePoint(**{f: values[f] for f in POINT_FIELDS})
+        if trail is None:
+            if self.had_usage is None:
+                self.had_usage = self._had_usage()
+            if account_id in self.had_usage:
+                self.reread.add(account_id)
+                return
+            trail = self.trails[account_id] = deque()
+        elif point.date <= trail[-1].date:
+            self.reread.add(account_id)
+            del self.trails[account_id]
+            return
+        trail.append(point)
+        cut = point.date.toordinal() - BASE_MIN_DAYS
+        while len(trail) >= 3 and trail[2].date.toordinal() <= cut:
+            trail.popleft()  # trail[2] can be the base, so trail[0] is neither the base nor before it
+
+    def write(self, conn: Connection) -> int:
+        """Store the summary of every account this import gave rows; returns how many were written."""
+        rows = [to_row(a, s) for a, trail in self.trails.items() if (s := summarize(list(trail)))]
+        return _replace(conn, rows) + refresh(conn, self.reread)
 
 
-def usage_point(row: Sequence[Any]) -> UsagePoint:
-    """A UsagePoint from a row selected as USAGE_COLUMNS."""
-    return UsagePoint(*row[1:7])
+def _replace(conn: Connection, rows: list[dict[str, Any]]) -> int:
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        conn.execute(delete(db.UsageSummary).where(SUMMARY.account_id.in_([r["account_id"] for r in chunk])))
+        conn.execute(insert(db.UsageSummary), chunk)
+    return len(rows)
 
 
-def _rows_by_account(session: Session | Connection, ids: list[str]) -> Iterator[tuple[str, list[UsagePoint]]]:
-    q = (
-        select(*USAGE_COLUMNS)
-        .where(db.Usage.account_id.in_(ids))
-        .order_by(db.Usage.account_id, db.Usage.date)
-    )  # type: ignore[attr-defined]
+def _points_by_account(conn: Connection, ids: list[str]) -> Iterator[tuple[str, list[UsagePoint]]]:
+    cols = [USAGE[f] for f in POINT_FIELDS]
+    q = select(USAGE.account_id, *cols).where(USAGE.account_id.in_(ids))
+    q = q.order_by(USAGE.account_id, USAGE.date)
     current: str | None = None
     points: list[UsagePoint] = []
-    for r in session.execute(q):
-        if r[0] != current:
+    for account_id, *values in fetch(conn, q):
+        if account_id != current:
             if current is not None:
                 yield current, points
-            current, points = r[0], []
-        points.append(usage_point(r))
+            current, points = account_id, []
+        points.append(UsagePoint(**dict(zip(POINT_FIELDS, values, strict=True))))
     if current is not None:
         yield current, points
 
 
 def refresh(session: Session | Connection, account_ids: Iterable[str]) -> int:
     """Recompute the summaries of these accounts from their usage rows; returns how many were written."""
+    conn = session.connection() if isinstance(session, Session) else session
     ids = sorted(set(account_ids))
     written = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        session.execute(delete(db.UsageSummary).where(db.UsageSummary.account_id.in_(chunk)))  # type: ignore[attr-defined]
-        rows = [to_row(a, s) for a, pts in _rows_by_account(session, chunk) if (s := summarize(pts))]
+        conn.execute(delete(db.UsageSummary).where(SUMMARY.account_id.in_(chunk)))
+        rows = [to_row(a, s) for a, pts in _points_by_account(conn, chunk) if (s := summarize(pts))]
         if rows:
-            session.execute(insert(db.UsageSummary), rows)
+            conn.execute(insert(db.UsageSummary), rows)
             written += len(rows)
     return written

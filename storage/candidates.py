@@ -1,0 +1,75 @@
+"""A team's accounts that could show a signal today, chosen in SQL from playbooks.digest.SignalBar.
+
+Every condition here is looser than the signal it stands for (a relative slack absorbs the float
+rounding between SQL and Python), so leaving the other accounts out never hides a ready account:
+tests/test_prefilter.py checks that against the full rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, and_, cast, exists, func, literal, or_, select, true
+from sqlalchemy import String as SqlString
+from sqlalchemy.sql.elements import ColumnElement
+
+from playbooks.digest import SignalBar
+from playbooks.model import Rule
+from storage import models as db
+
+SLACK = 1 - 1e-9
+
+A = db.Account.__table__.c
+S = db.UsageSummary.__table__.c
+T = db.Ticket.__table__.c
+G = db.Goal.__table__.c
+
+
+def team_candidates(team: str, bar: SignalBar) -> Select[Any]:
+    """SELECT account_id of the team's accounts that pass the bar (a subquery for every read)."""
+    return (
+        select(A.account_id)
+        .select_from(db.Account.__table__.outerjoin(db.UsageSummary.__table__, S.account_id == A.account_id))
+        .where(A.team == team, could_signal(bar))
+    )
+
+
+def could_signal(bar: SignalBar) -> ColumnElement[bool]:
+    """Account ⟕ UsageSummary rows that may fire a signal; the rest surely fire none."""
+    no_summary = or_(S.account_id.is_(None), S.l_date > bar.today)  # read from raw usage: kept
+    power = and_(S.l_power >= 1, S.l_adoption >= bar.power_adoption * SLACK)
+    seats = and_(A.seats_purchased > 0, S.l_users >= A.seats_purchased * bar.seat_utilization * SLACK)
+    grown = 1 + bar.growth
+    growth = and_(
+        S.b_date.is_not(None),
+        or_(
+            and_(S.b_users > 0, S.l_users >= S.b_users * grown * SLACK),
+            and_(
+                S.b_actions > 0,
+                S.l_actions * S.base_gap_days >= S.b_actions * S.latest_gap_days * grown * SLACK,
+            ),
+        ),
+    )
+    ticket = exists().where(T.account_id == A.account_id, T.date >= bar.recent_since)
+    goal = exists().where(
+        G.account_id == A.account_id, G.status == "achieved", G.achieved_on >= bar.recent_since
+    )
+    tools = and_(A.tools.is_not(None), cast(A.tools, SqlString).not_in(["[]", "null"]))
+    return or_(no_summary, power, seats, growth, ticket, goal, tools, *(_rule(r) for r in bar.rules))
+
+
+def _rule(rule: Rule) -> ColumnElement[bool]:
+    """A catalog rule's plan and numeric conditions; tool and keyword conditions are left open here
+    (accounts with tools or recent tickets are kept anyway)."""
+    parts: list[ColumnElement[bool]] = [A.plan != rule.to_plan]
+    if rule.from_plan:
+        parts.append(A.plan == rule.from_plan)
+    least = {
+        "locations_at_least": func.coalesce(A.locations, 0),
+        "seats_at_least": func.coalesce(A.seats_purchased, 0),
+        "active_users_at_least": func.coalesce(S.l_users, 0),
+    }
+    for key, need in rule.when.items():
+        if key in least:
+            parts.append(least[key] >= literal(int(str(need))))
+    return and_(true(), *parts)
