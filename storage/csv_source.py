@@ -4,7 +4,7 @@ A file's kind is the one word of its name (split at anything but letters and dig
 a kind: `accounts.csv`, `2026-11_usage.csv`, `usage_part2.csv`, `acme-catalog.yaml` are
 recognised; `usage2.csv` and `accounts_usage.csv` are not. CSV kinds end in `.csv`, the catalog
 in `.yaml` or `.yml`. A folder means its (not hidden) `*.csv` files and the YAML files whose name
-has the word `catalog`; sub-folders are not read.
+has the word `catalog`; sub-folders are not read, and a link to a file outside the folder is refused.
 """
 
 from __future__ import annotations
@@ -15,11 +15,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from storage.csv_schema import MAX_CELL, ORDER
 
 CHUNK = 1 << 20
 YAML_SUFFIXES = (".yaml", ".yml")
+MAX_YAML_BYTES = 1 << 20  # a catalog is a few KB; a megabyte is plenty
+MAX_YAML_VALUES = 100_000  # values after aliases are expanded: a "billion laughs" file is refused early
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,14 @@ class BadRecord(Exception):
         self.line, self.message = line, message
 
 
+class BadYaml(Exception):
+    """A YAML file refused before it is turned into data; the message says why and what to do."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
 def discover(paths: list[Path]) -> tuple[list[Source], list[str]]:
     """The files to import in reference order (catalog, teams, csms, accounts, children), or errors."""
     sources: list[Source] = []
@@ -47,12 +60,16 @@ def discover(paths: list[Path]) -> tuple[list[Source], list[str]]:
             members = sorted(p for p in path.iterdir() if p.is_file() and _in_folder(p))
             if not members:
                 errors.append(f"{path}: no CSV files or catalog.yaml in this folder")
+            folder = path
         elif path.is_file():
-            members = [path]
+            members, folder = [path], path.parent
         else:
             errors.append(f"{path}: no such file or folder")
             continue
         for member in members:
+            if not member.resolve().is_relative_to(folder.resolve()):
+                errors.append(f"{member}: links to a file outside the imported folder; copy the file in")
+                continue
             if member.resolve() in seen:
                 continue
             seen.add(member.resolve())
@@ -129,6 +146,48 @@ def _locate(path: Path) -> tuple[int, str]:
             except UnicodeDecodeError as exc:
                 return number, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
     return 1, "not UTF-8 text (the file ends inside a character); save the file as UTF-8"
+
+
+def load_yaml(path: Path) -> Any:
+    """A YAML file's data, without trusting it: at most MAX_YAML_BYTES, and aliases may not expand it
+    beyond MAX_YAML_VALUES values (nor refer to themselves). Raises BadYaml or yaml.YAMLError."""
+    size = path.stat().st_size
+    if size > MAX_YAML_BYTES:
+        raise BadYaml(f"the file is {size:,} bytes; a catalog may be at most {MAX_YAML_BYTES:,}")
+    loader = yaml.SafeLoader(path.read_text("utf-8-sig"))
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _expanded_size(node, {}, set())
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_: set[int]) -> int:
+    """How many values a node becomes once every alias is copied out; each shared node counted once."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    if id(node) in open_:
+        raise BadYaml("an alias refers to the value that contains it; write the catalog without it",
+                      node.start_mark.line + 1)  # fmt: skip
+    open_.add(id(node))
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    elif isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    size = 1 + sum(_expanded_size(child, sizes, open_) for child in children)
+    open_.discard(id(node))
+    if size > MAX_YAML_VALUES:
+        raise BadYaml(
+            f"its aliases (*name) expand it to more than {MAX_YAML_VALUES:,} values; "
+            "write the catalog out without aliases",
+            node.start_mark.line + 1,
+        )
+    sizes[id(node)] = size
+    return size
 
 
 def records(path: Path) -> Iterator[tuple[int, list[str]]]:

@@ -619,3 +619,67 @@ def test_a_newer_snapshot_is_what_the_engine_reads_next(loaded: Engine) -> None:
     assert latest_users() == (date(2026, 11, 1), 14)
     import_paths(loaded, [write("more/usage.csv", USAGE_HEADER + "ID-001,2026-11-20,19,6,80,1200,0.95\n")])
     assert latest_users() == (date(2026, 11, 20), 19)
+
+
+# --- hostile files (issue 15) -----------------------------------------------------------------------
+
+
+def laughs(levels: int) -> str:
+    """The classic "billion laughs": each level is ten aliases of the one before, 10**levels values."""
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]")
+    return CATALOG + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("levels", [6, 8])
+def test_a_billion_laughs_catalog_is_refused_at_once(loaded: Engine, levels: int) -> None:
+    import time
+
+    before = snapshot(loaded)
+    write("catalog.yaml", laughs(levels))
+    started = time.perf_counter()
+    errors = errors_of(loaded, "catalog.yaml")
+    elapsed = time.perf_counter() - started
+    assert len(errors) == 1 and errors[0].startswith("catalog.yaml:")
+    assert "refused: its aliases (*name) expand it to more than 100,000 values" in errors[0]
+    assert "without aliases" in errors[0]
+    assert elapsed < 1.0  # refused, not expanded: the expanded file is 10**levels values
+    assert snapshot(loaded) == before
+
+
+def test_a_small_alias_is_still_fine(loaded: Engine) -> None:
+    """Anchors that share a list between plans are ordinary YAML: only an expansion bomb is refused."""
+    write(
+        "catalog.yaml",
+        CATALOG.replace("price: 4500000}", "price: 4500000, features: &base [dashboard]}").replace(
+            "price: 9000000}", "price: 9000000, features: *base}"
+        ),
+    )
+    assert "catalog.yaml: updated" in import_paths(loaded, [Path("catalog.yaml")]).describe()
+
+
+def test_a_self_referring_alias_and_an_oversized_catalog_are_refused(loaded: Engine) -> None:
+    write("catalog.yaml", CATALOG + "loop: &loop [1, *loop]\n")
+    (error,) = errors_of(loaded, "catalog.yaml")
+    assert error.startswith("catalog.yaml:") and "refers to the value that contains it" in error
+    write("catalog.yaml", CATALOG + "# padding\n" * 120_000)
+    (error,) = errors_of(loaded, "catalog.yaml")
+    assert error.startswith("catalog.yaml: refused: the file is") and "at most 1,048,576" in error
+
+
+def test_a_link_out_of_the_folder_is_refused_and_nothing_is_read_through_it(loaded: Engine) -> None:
+    secret = write("outside/secret.txt", "root:x:0:0:root:/root:/bin/bash\n")
+    folder = write_all("linked")
+    (folder / "tickets.csv").unlink()
+    (folder / "tickets.csv").symlink_to(secret.resolve())
+    before = snapshot(loaded)
+    errors = errors_of(loaded, folder)
+    assert errors == ["linked/tickets.csv: links to a file outside the imported folder; copy the file in"]
+    assert not any("root:" in e for e in errors)
+    assert snapshot(loaded) == before
+    (Path("linked") / "again.csv").symlink_to(Path("linked/accounts.csv").resolve())  # inside: fine
+    (Path("linked") / "tickets.csv").unlink()
+    write("linked/tickets.csv", TICKETS)
+    (Path("linked") / "again.csv").unlink()
+    import_paths(loaded, [folder])
