@@ -35,11 +35,14 @@ class Context:
 
     @property
     def writer(self) -> Any:
+        """The configured writer, every output of which passes the one final review."""
         if self._writer is None:
+            from prompts.checks import Reviewed
+
             if self.writer_factory is None:
                 from prompts.offline import OfflineWriter
 
-                self._writer = OfflineWriter()
+                self._writer = Reviewed(OfflineWriter())
             else:
-                self._writer = self.writer_factory()
+                self._writer = Reviewed(self.writer_factory())
         return self._writer

@@ -7,6 +7,7 @@ an output with problems; the offline writer's outputs must never have any.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -14,7 +15,9 @@ from pydantic import BaseModel
 
 from prompts import grounding
 from prompts.facts import Facts
-from prompts.schema import Brief, Draft, ObjectionAnswer
+from prompts.schema import Brief, Draft, ObjectionAnswer, Output, Written
+
+log = logging.getLogger("expansion_bot")
 
 EMAIL_WORDS = (170, 345)  # 200-300 asked for, with some slack before a model's draft is refused
 CHAT_CHARS = {"whatsapp": 1000, "slack": 1500}
@@ -26,6 +29,14 @@ ADDRESS_FORMS: dict[str, tuple[str, ...]] = {
     "MY": ("Encik", "Puan", "Cik", "Tuan"),
 }
 ADDRESS_FORMS |= {"TH": ("Khun", "คุณ", "Dr"), "VN": ("Anh", "Chị", "Chi")}
+SENTENCE = re.compile(r"((?<=[.!?])\s+|\n+)")  # keeps the separators, so the text is rebuilt as it was
+LABEL_WORDS, LABEL_CHARS = 10, 70
+PLAIN = re.compile(r"[^\W_][\w\s'’&,.-]*", re.UNICODE)  # letters, digits, spaces, ' & , . -
+UNSAFE_WORDS = re.compile(
+    r"\b(?:ignore|instructions?|prompt|system|assistant|offer|discount|diskon|free|gratis|percuma|price|harga"
+    r"|click|link|password|sandi|login|urgent|reply|send|kirim|hubungi|contact|call)\b",
+    re.IGNORECASE,
+)
 
 
 def text_of(output: BaseModel | dict[str, Any] | list[Any] | str) -> str:
@@ -60,6 +71,67 @@ def review(task: str, output: BaseModel, facts: Facts) -> list[str]:
     """Every reason not to send an output: ungrounded content, then the channel's form."""
     form = {"draft": _draft, "objection": _objection, "brief": _brief}[task]
     return ungrounded(task, output, facts) + form(output, facts)  # type: ignore[operator]
+
+
+def final(task: str, written: Written[Output], facts: Facts) -> Written[Output]:
+    """The last look at either writer's text before anyone reads it: any sentence with something the
+    facts do not hold (an amount, a date, a link, an address, a request for a password) is taken out."""
+    grounds = facts.grounds(offer=may_offer(task, facts))
+    if not grounding.check(text_of(written.output), grounds):
+        return written
+    removed: list[str] = []
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            kept = []
+            for sentence in SENTENCE.split(value):
+                if sentence.strip() and grounding.check(sentence, grounds):
+                    removed.append(sentence.strip())
+                else:
+                    kept.append(sentence)
+            return "".join(kept).strip()
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [c for c in (clean(v) for v in value) if c != ""]
+        return value
+
+    output = type(written.output).model_validate(clean(written.output.model_dump()))
+    log.warning(
+        "final review removed %d sentence(s) task=%s id=%s", len(removed), task, facts.account.account_id
+    )
+    note = f"{len(removed)} sentence(s) not in the facts were taken out"
+    return Written(output, written.writer, f"{written.reason}; {note}" if written.reason else note)
+
+
+def safe_label(text: str, facts: Facts) -> bool:
+    """May a customer's own words (a goal's name) be quoted back to them? Only a short plain phrase
+    with nothing the facts do not hold and no instruction-like word; otherwise a generic label is used."""
+    words = text.split()
+    return (
+        0 < len(words) <= LABEL_WORDS
+        and len(text) <= LABEL_CHARS
+        and bool(PLAIN.fullmatch(text))
+        and not UNSAFE_WORDS.search(text)
+        and not grounding.check(text, facts.grounds(offer=False))
+    )
+
+
+class Reviewed:
+    """Any writer whose every output goes through `final`: the one place both writers' text passes."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+        self.name = writer.name
+
+    def brief(self, facts: Facts) -> Written[Brief]:
+        return final("brief", self.writer.brief(facts), facts)
+
+    def draft(self, facts: Facts) -> Written[Draft]:
+        return final("draft", self.writer.draft(facts), facts)
+
+    def objection(self, facts: Facts, kind: str) -> Written[ObjectionAnswer]:
+        return final("objection", self.writer.objection(facts, kind), facts)
 
 
 def _language(text: str, facts: Facts) -> list[str]:

@@ -219,7 +219,8 @@ class Facts:
         trusted = [s.evidence for s in a.signals]
         trusted += [e for o in a.opportunities for e in o.scores.evidence]
         trusted += [*a.timing.reasons, *a.timing.first, *a.readiness.first, a.approach.when]
-        trusted += [g.goal for g in self.data.goals]
+        customer = [g.goal for g in self.data.goals] + [t.requested_feature for t in self.data.tickets]
+        trusted = [_without(text, customer) for text in trusted]  # customer text grounds nothing
         amounts = {acct.arr}
         for o in a.opportunities:
             amounts |= {o.price.amount, o.est_value.amount}
@@ -269,8 +270,17 @@ class Facts:
             months_free=frozenset(d.months_free for d in self.catalog.discounts if d.months_free),
             other_accounts=tuple(n for n in self.other_accounts if grounding.fold(n) not in own),
             banned=banned,
+            refs=frozenset(grounding.refs_in(" ".join([*trusted, *acct.tools]))),
             allow_amounts=offer,
         )
+
+
+def _without(text: str, quoted: list[str]) -> str:
+    """A trusted sentence without the customer's own words it quotes (a goal, a requested feature)."""
+    for q in quoted:
+        if q:
+            text = text.replace(q, "")
+    return text
 
 
 def _nums(token: str) -> set[float]:

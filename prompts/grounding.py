@@ -1,4 +1,5 @@
-"""The grounding check: a model's text may only use the amounts, percentages, counts and dates of its facts.
+"""The grounding check: a text may only use the amounts, percentages, counts, dates, links, e-mail
+addresses and phone numbers of its facts, and never asks for a password or a code.
 
 Pure functions over text and a Grounds value; nothing here knows about models, handlers or databases.
 """
@@ -74,11 +75,61 @@ FREE_MONTHS = re.compile(
     r"|(?:free|gratis|percuma)\s*(?:for\s*|selama\s*)?(?P<b>\d+)\s*(?:bulan|months?)",
     re.IGNORECASE,
 )
+# A return or a payback is a computed fact: in a sentence about one, multiples and months must be the case's.
+RETURN_WORDS = re.compile(
+    r"\bROI\b|return on|pays? (?:for )?itself|pays? back|payback|paid back|balik modal|pulang modal"
+    r"|kembali modal|investasi(?:nya)? kembali|pengembalian investasi|pulangan pelaburan"
+    r"|kali lipat|kali ganda"
+    r"|times (?:the|its|what it) (?:cost|price|investment|costs)",
+    re.IGNORECASE,
+)
+MULTIPLE = re.compile(rf"(?<![\w.,])(?P<n>{NUM})\s?(?:×|x(?!\w)|times\b|kali\b)", re.IGNORECASE)
+MONTHS_OF = re.compile(rf"(?<![\w.,])(?P<n>{NUM})\s?(?:months?|bulan)\b", re.IGNORECASE)
 PLACEHOLDER = re.compile(
     r"\{[^}]*\}|\[(?:your |the )?(?:name|company|customer|nama|date|amount|price|contact)[^\]]*\]"
     r"|<[A-Z_]{3,}>|\bTODO\b|\bXXX\b|lorem ipsum",
     re.IGNORECASE,
 )
+
+# Ways a text can send the customer somewhere or ask for access: refused unless the facts hold them.
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+TLDS = r"com|net|org|io|co|id|my|sg|th|vn|ph|app|link|ly|me|info|biz|xyz|site|online|cc|to|gl|page|dev|ai|top"
+LINK = re.compile(
+    rf"(?:https?://|www\.)[^\s<>\"“”‘’()]+|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{TLDS})\b"
+    r"(?:/[^\s<>\"“”‘’()]*)?",
+    re.IGNORECASE,
+)
+PHONE = re.compile(r"(?<![\w+.,])\+?\(?\d{1,4}\)?(?:[\s.-]?\(?\d{2,5}\)?){2,5}(?![\w])")
+CREDENTIALS = re.compile(
+    r"\b(?:pass(?:words?|codes?|wd)|one[- ]time (?:pass(?:word|code)|code)|verification codes?"
+    r"|security codes?|log[- ]?in (?:details|info|information|credentials|page|link|url)"
+    r"|sign[- ]in (?:details|page|link)|credentials?|user ?names? and passwords?"
+    r"|admin (?:access|account|login)|kata sandi|sandi|kata laluan"
+    r"|kode (?:otp|verifikasi|keamanan|akses)|kod (?:otp|pengesahan|keselamatan|akses)"
+    r"|nama pengguna|(?:maklumat|butiran) log masuk|(?:detail|data|info) login|ak[au]n admin|akaun admin)\b",
+    re.IGNORECASE,
+)
+CREDENTIAL_CODES = re.compile(r"\b(?:OTP|PIN|TAC)s?\b")  # upper case only: "pin" is also a verb
+
+
+def refs_in(text: str) -> set[str]:
+    """The links, e-mail addresses and phone numbers a text holds, in a comparable form."""
+    return {_ref(m.group(0)) for pattern in (EMAIL, LINK) for m in pattern.finditer(text)} | {
+        _ref(m.group(0)) for m in PHONE.finditer(text) if _phone(m.group(0))
+    }
+
+
+def _ref(raw: str) -> str:
+    raw = raw.rstrip(".,;:!?")
+    if "@" not in raw and re.fullmatch(r"[\d\s().+-]+", raw):
+        return "+" + re.sub(r"\D", "", raw).lstrip("0")
+    return re.sub(r"^(?:https?://)?(?:www\.)?", "", raw.casefold()).rstrip("/")
+
+
+def _phone(raw: str) -> bool:
+    """A phone number, not an amount: 8+ digits, written with a + or grouped by spaces, dashes, brackets."""
+    digits = sum(c.isdigit() for c in raw)
+    return digits >= 8 and (raw.startswith("+") or bool(re.search(r"[\s()-]", raw.strip())))
 
 
 @dataclass(frozen=True)
@@ -94,6 +145,8 @@ class Grounds:
     months_free: frozenset[int] = frozenset()
     other_accounts: tuple[str, ...] = ()
     banned: tuple[str, ...] = ()  # phrases that must not appear, e.g. an offer's name in a check-in
+    ratios: frozenset[float] = frozenset()  # the business cases' ROI multiples and payback months
+    refs: frozenset[str] = frozenset()  # links, e-mails and phone numbers the facts hold (see refs_in)
     allow_amounts: bool = True
     notes: dict[str, str] = field(default_factory=dict)
 
@@ -168,6 +221,7 @@ def check(text: str, grounds: Grounds) -> list[str]:
     """Every problem that makes a text unsafe to send; an empty list means it is grounded."""
     problems: list[str] = []
     taken: list[tuple[int, int]] = []
+    problems += _refs(text, grounds, taken)
     for span, d, month, y, raw in find_dates(text):
         if _overlaps(span, taken):
             continue
@@ -179,6 +233,7 @@ def check(text: str, grounds: Grounds) -> list[str]:
             ok = _date_ok(month, d, y, grounds.dates)
         if not ok:
             problems.append(f"date not in the facts: {raw}")
+    problems += _phones(text, grounds, taken)
     for m in AMOUNT.finditer(text):
         if _overlaps(m.span(), taken):
             continue
@@ -209,10 +264,54 @@ def check(text: str, grounds: Grounds) -> list[str]:
             continue
         if not (_near(values, grounds.amounts, 0.005) or any(int(v) in grounds.counts for v in values)):
             problems.append(f"number not in the facts: {m['n']}")
+    problems += _returns(text, grounds)
     problems += _discounts(text, grounds)
     problems += _names(text, grounds)
     if found := PLACEHOLDER.search(text):
         problems.append(f"placeholder left in the text: {found.group(0)}")
+    return problems
+
+
+def _refs(text: str, grounds: Grounds, taken: list[tuple[int, int]]) -> list[str]:
+    """E-mail addresses and links the facts do not hold, and any request for a password or code."""
+    problems = []
+    for kind, pattern in (("e-mail address", EMAIL), ("link", LINK)):
+        for m in pattern.finditer(text):
+            if _overlaps(m.span(), taken):
+                continue
+            taken.append(m.span())
+            if _ref(m.group(0)) not in grounds.refs:
+                problems.append(f"{kind} not in the facts: {m.group(0)[:80]}")
+    for pattern in (CREDENTIALS, CREDENTIAL_CODES):
+        problems += [f"asks for credentials: {m.group(0)}" for m in pattern.finditer(text)]
+    return problems
+
+
+def _phones(text: str, grounds: Grounds, taken: list[tuple[int, int]]) -> list[str]:
+    """Phone numbers the facts do not hold (after dates, so 2026-12-31 stays a date)."""
+    problems = []
+    for m in PHONE.finditer(text):
+        if _overlaps(m.span(), taken) or not _phone(m.group(0)):
+            continue
+        taken.append(m.span())
+        if _ref(m.group(0)) not in grounds.refs:
+            problems.append(f"phone number not in the facts: {m.group(0).strip()}")
+    return problems
+
+
+def _returns(text: str, grounds: Grounds) -> list[str]:
+    """An ROI multiple or a payback in months only as the business case computed it (one decimal)."""
+    problems = []
+    months_ok = grounds.ratios | {1.0, 12.0} | {float(m) for m in grounds.months_free}
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        if not RETURN_WORDS.search(sentence):
+            continue
+        for m in MULTIPLE.finditer(sentence):
+            if not any(abs(v - r) < 0.05 for v in number_values(m["n"]) for r in grounds.ratios):
+                problems.append(f"ROI not in the facts: {m.group(0).strip()}")
+        for m in MONTHS_OF.finditer(sentence):
+            if not any(abs(v - r) < 0.05 for v in number_values(m["n"]) for r in months_ok):
+                problems.append(f"payback not in the facts: {m.group(0).strip()}")
     return problems
 
 

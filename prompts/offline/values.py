@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from playbooks.model import Signal
+from prompts.checks import safe_label
 from prompts.facts import Facts
 from prompts.offline.text import fill, join, pick
 
@@ -46,10 +47,10 @@ def values(f: Facts, bank: dict[str, Any]) -> dict[str, Any]:
         v["renewal"] = f.date(acct.renewal_date)
     achieved = sorted((g for g in f.data.goals if g.status == "achieved" and g.achieved_on), key=_when)
     if achieved:
-        v |= {"goal": achieved[-1].goal, "goal_date": f.date(achieved[-1].achieved_on)}  # type: ignore[arg-type]
+        v |= {"goal": achieved[-1].goal if safe_label(achieved[-1].goal, f) else "the goal your team set", "goal_date": f.date(achieved[-1].achieved_on)}  # type: ignore[arg-type]
     open_goals = [g for g in f.data.goals if g.status != "achieved"]
     if open_goals:
-        v["open_goal"] = open_goals[0].goal
+        v["open_goal"] = open_goals[0].goal if safe_label(open_goals[0].goal, f) else "the goal your team set"
     best = f.best
     if best:
         v |= {

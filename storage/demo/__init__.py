@@ -24,7 +24,7 @@ DEMO_TEAM = "jakarta"
 SEEDED_BY = "demo"
 COLUMNS = {
     "teams": ["team", "slack_channel", "timezone", "digest_time"],
-    "csms": ["email", "name", "team", "slack_user_id", "whatsapp", "timezone"],
+    "csms": ["email", "name", "team", "slack_user_id", "whatsapp", "timezone", "role"],
     "accounts": [
         "account_id",
         "name",
