@@ -31,6 +31,10 @@ def recommend(data: AccountData, best: Opportunity | None, timing: Timing, today
         when = f"not now: {timing.reasons[0]}"
         if timing.revisit_on:
             when += f"; revisit on {timing.revisit_on.isoformat()}"
+    elif timing.waits:
+        when = f"wait: {timing.waits[0]}"
+        if timing.revisit_on:
+            when += f"; revisit on {timing.revisit_on.isoformat()}"
     elif best is None:
         when = "no proposal yet; keep delivering value"
     elif best.priority == "high":

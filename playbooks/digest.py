@@ -44,6 +44,7 @@ class SignalBar:
     power_adoption: float  # power_users: at least one power user and this adoption
     seat_utilization: float  # seat_utilization: active users above this share of the seats
     growth: float  # usage_growth: active users or actions up this much since the base snapshot
+    revenue_growth: float  # business_growth: the customer's own revenue up this much since the base
     recent_since: date  # the longest window any signal reads tickets or goals in
     rules: tuple[Rule, ...]  # the catalog's own triggers
 
@@ -56,6 +57,7 @@ def signal_bar(catalog: Catalog, today: date) -> SignalBar:
         power_adoption=t["power_user_adoption"],
         seat_utilization=t["seat_utilization"],
         growth=t["usage_growth_min"],
+        revenue_growth=t["revenue_growth_min"],
         recent_since=today - timedelta(days=longest),
         rules=catalog.rules,
     )

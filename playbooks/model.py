@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from playbooks.pipeline import Reporting
 
 OpportunityType = Literal["upsell", "seats", "cross_sell", "add_on"]
 Priority = Literal["high", "medium", "low", "do_not_pursue"]
@@ -42,6 +45,7 @@ class UsagePoint:
     logins: int
     actions: int
     feature_adoption: float
+    revenue: float | None = None  # the customer's own sales in the period, where the product sees them
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,7 @@ class Offering:
     seat_price: float | None = None
     features: tuple[str, ...] = ()
     needs: Needs = Needs()
+    target_conversion: float | None = None  # the team's conversion target for this offering (pipeline)
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,7 @@ class Catalog:
     value: dict[str, tuple[ValueDriver, ...]] = field(default_factory=dict)  # offering code -> drivers
     hourly_cost: dict[str, float] = field(default_factory=dict)  # country -> a staff hour, billing currency
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # code -> {language: words}
+    reporting: Reporting | None = None  # one reporting currency and the team's dated rates (pipeline)
 
     def plan(self, code: str) -> Offering | None:
         return next((p for p in self.plans if p.code == code), None)
@@ -224,6 +230,28 @@ class BusinessCase:
     payback_months: float | None = None  # price ÷ a month of value, one decimal
     evidence: tuple[str, ...] = ()  # every formula, the total, the ROI and the payback
     ask: tuple[str, ...] = ()  # what to ask the customer where the numbers are missing
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Something the customer said, verbatim, with what it states: a saving, time spent, work by hand,
+    a budget constraint (and when it ends), satisfaction or growth."""
+
+    kind: str  # saving | time_spent | manual_work | budget | satisfaction | growth
+    said_on: date
+    text: str  # the sentence as written
+    source: str = ""  # ticket | conversation | feature_request: where it was said
+    hours_before: float | None = None  # saving: how long it took
+    hours_after: float | None = None  # saving: how long it takes now
+    hours: float | None = None  # time_spent: the hours they state
+    period: str = ""  # day | week | month, when they say how often
+    until: date | None = None  # budget: the day it frees up, when they say
+    freeze: bool = False  # budget: frozen or none at all, not only tight
+
+    @property
+    def cited(self) -> str:
+        """“The words” (conversation, 2026-11-24): how evidence quotes it."""
+        return f"“{self.text}” ({self.source}, {self.said_on.isoformat()})"
 
 
 @dataclass(frozen=True)
@@ -300,6 +328,8 @@ class Assessment:
     readiness: Readiness
     approach: Approach
     trajectory: dict[str, float] = field(default_factory=dict)
+    quotes: tuple[Quote, ...] = ()  # what the customer said recently, verbatim (playbooks/quotes.py)
+    realised: tuple[ValueLine, ...] = ()  # value already delivered, from savings they stated
 
     @property
     def best(self) -> Opportunity | None:

@@ -16,7 +16,7 @@ from playbooks.model import (
 from playbooks.scoring import priority, score
 from playbooks.signals import seats_to_add, smallest_seat_step
 
-UPSELL_DRIVERS = {"power_users", "feature_limit", "catalog_rule", "goal_achieved"}
+UPSELL_DRIVERS = {"power_users", "feature_limit", "catalog_rule", "goal_achieved", "business_growth"}
 YEAR_FACTOR = {"once": 1, "month": 12, "year": 1}
 
 
@@ -105,7 +105,7 @@ def _seats(
     seats = data.account.seats_purchased
     if util is None or not seats:
         return None
-    mine = (util, *(s for s in signals if s.name == "usage_growth"))
+    mine = (util, *(s for s in signals if s.name in ("usage_growth", "business_growth")))
     add = seats_to_add(seats, float(util.data.get("projected_users") or 0))
     plan = catalog.plan(data.account.plan)
     seat_price = price_in(catalog, plan, data.account.currency, seat=True) if plan else None

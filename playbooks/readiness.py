@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from playbooks.config import thresholds
-from playbooks.model import AccountData, Readiness, UsageSummary
+from playbooks.model import AccountData, Quote, Readiness, UsageSummary
 
 
 def stakeholders(data: AccountData, today: date) -> str:
@@ -29,11 +29,14 @@ def relationship(data: AccountData, today: date) -> str:
     return "quiet" if last is not None and last <= 90 else "cold"
 
 
-def assess(data: AccountData, today: date, summary: UsageSummary | None) -> Readiness:
+def assess(
+    data: AccountData, today: date, summary: UsageSummary | None, said: tuple[Quote, ...] = ()
+) -> Readiness:
     t = thresholds()["readiness"]
     adoption = summary.latest.feature_adoption if summary else 0.0
     health = data.account.health_score
-    value = any(g.status == "achieved" for g in data.goals)
+    # value is realised when a goal is reached or the customer states a saving in their own words
+    value = any(g.status == "achieved" for g in data.goals) or any(q.kind == "saving" for q in said)
     people = stakeholders(data, today)
     rel = relationship(data, today)
     first = []

@@ -27,7 +27,7 @@ def fit_score(signals: tuple[Signal, ...]) -> tuple[int, str]:
         return 8, "clear value from how they already work"
     if cross:
         return 7, "adjacent need: tools they already use"
-    if "usage_growth" in names:
+    if names & {"usage_growth", "business_growth"}:
         return 6, "nice to have as they grow"
     return 5, "value not yet shown by usage"
 

@@ -6,8 +6,10 @@ import math
 from collections.abc import Iterable
 from datetime import date
 
+from playbooks import quotes
 from playbooks.config import thresholds
-from playbooks.model import AccountData, Catalog, Offering, Signal, Ticket, UsageSummary
+from playbooks.model import AccountData, Catalog, Money, Offering, Quote, Signal, Ticket, UsageSummary
+from playbooks.money import format_money, locale_for
 from playbooks.usage import summary_for, trajectory
 
 
@@ -28,6 +30,7 @@ def detect(
         seat_utilization(data, summary, trend),
         usage_growth(trend),
         goal_achieved(data, today),
+        business_growth(data, catalog, summary, quotes.read(data, today), today),
     ):
         if sig:
             found.append(sig)
@@ -132,6 +135,53 @@ def goal_achieved(data: AccountData, today: date) -> Signal | None:
         evidence=f"goal “{goal.goal}” achieved on {goal.achieved_on.isoformat()}",
         data={"goal": goal.goal, "achieved_on": goal.achieved_on.isoformat()},
     )
+
+
+def business_growth(
+    data: AccountData, catalog: Catalog, summary: UsageSummary | None, said: tuple[Quote, ...], today: date
+) -> Signal | None:
+    """The customer's own business growing: their revenue (usage column `revenue`) up 50%+ since the
+    base snapshot, or, weaker, growth they mention ("omzet naik", "opened two new branches")."""
+    t = thresholds()["signals"]
+    parts: list[str] = []
+    strength = 0
+    info: dict[str, float | int | str] = {}
+    base = summary.base if summary else None
+    latest = summary.latest if summary else None
+    if latest and base and latest.revenue is not None and base.revenue:
+        growth = latest.revenue / base.revenue - 1
+        if growth >= t["revenue_growth_min"]:
+            months = max(round((latest.date - base.date).days / 30), 1)
+            strength = 7 + (growth >= 1.0)
+            parts.append(
+                f"their own revenue up {round(growth * 100)}% in {months} month{'s' if months > 1 else ''}"
+                f" ({_money(data, base.revenue)}→{_money(data, latest.revenue)} a period)"
+            )
+            info = {
+                "revenue_growth": round(growth, 3),
+                "revenue_from": base.revenue,
+                "revenue_to": latest.revenue,
+            }
+    window = t["revenue_growth_window_days"]
+    mentions = [q for q in said if q.kind == "growth" and (today - q.said_on).days <= window]
+    if mentions:
+        strength = max(strength, int(t["revenue_growth_keyword_strength"]))
+        parts.append("they said " + "; ".join(q.cited for q in mentions[-2:]))
+        info["mentions"] = len(mentions)
+    if not parts:
+        return None
+    target = catalog.next_plan(data.account.plan)
+    return Signal(
+        name="business_growth",
+        strength=strength,
+        evidence=", and ".join(parts),
+        offering=target.code if target else "",
+        data=info,
+    )
+
+
+def _money(data: AccountData, amount: float) -> str:
+    return format_money(Money(amount, data.account.currency), locale_for(data.account.country))
 
 
 def _recent(tickets: Iterable[Ticket], today: date) -> list[Ticket]:

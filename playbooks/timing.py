@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import cache
 
+from playbooks import quotes
 from playbooks.config import thresholds
-from playbooks.model import AccountData, Timing
+from playbooks.model import AccountData, Quote, Timing
 
 
 def _norm(text: str) -> str:
@@ -18,8 +19,11 @@ def _keywords(name: str) -> tuple[str, ...]:
     return tuple(_norm(w) for w in thresholds()["timing"][name])
 
 
-def guard(data: AccountData, trend: dict[str, float], today: date) -> Timing:
-    """Whether now is a good time, and if not, why and what must happen first."""
+def guard(
+    data: AccountData, trend: dict[str, float], today: date, said: tuple[Quote, ...] | None = None
+) -> Timing:
+    """Whether now is a good time, and if not, why and what must happen first; `said` is what the
+    customer said recently (read from the tickets when not given)."""
     t = thresholds()["timing"]
     acct = data.account
     reasons: list[str] = []
@@ -63,12 +67,25 @@ def guard(data: AccountData, trend: dict[str, float], today: date) -> Timing:
         )
         first.append(f"respect the no; revisit on {until.isoformat()}")
         revisit.append(until)
+    budget = _budget_said(said if said is not None else quotes.read(data, today), today)
     freeze = _budget_freeze(data, today)
-    if freeze:
+    waits: list[str] = []
+    wait_codes: list[str] = []
+    if freeze or (budget and budget.freeze):
+        said_on = max(d for d in (freeze, budget.said_on if budget and budget.freeze else None) if d)
+        ends = budget.until if budget and budget.freeze and budget.until else None
+        ends = ends or said_on + timedelta(days=t["budget_freeze_days"])
+        words = f": {budget.cited}" if budget and budget.freeze else ""
         codes.append("budget_freeze")
-        reasons.append(f"budget freeze mentioned on {freeze.isoformat()}")
-        first.append("wait for the budget to free up; ask when the next budget cycle starts")
-        revisit.append(freeze + timedelta(days=t["budget_freeze_days"]))
+        reasons.append(f"budget freeze mentioned on {said_on.isoformat()}{words}")
+        first.append(f"wait for the budget to free up; revisit on {ends.isoformat()}")
+        revisit.append(ends)
+    elif budget:  # tight, not frozen: not a blocker, but not the moment either
+        horizon = f" until {budget.until.isoformat()}" if budget.until else ""
+        wait_codes.append("budget_tight")
+        waits.append(f"budget tight{horizon}: {budget.cited}")
+        if budget.until:
+            revisit.append(budget.until)
 
     maybes = [
         o
@@ -83,7 +100,23 @@ def guard(data: AccountData, trend: dict[str, float], today: date) -> Timing:
         first=tuple(first),
         revisit_on=max(revisit) if revisit else None,
         trial_offered=bool(maybes),
+        waits=tuple(waits),
+        wait_codes=tuple(wait_codes),
     )
+
+
+def _budget_said(said: tuple[Quote, ...], today: date) -> Quote | None:
+    """The latest budget constraint the customer stated that still holds: until its horizon, or for
+    `budget_freeze_days` when they gave none."""
+    days = thresholds()["timing"]["budget_freeze_days"]
+    holding = [
+        q
+        for q in said
+        if q.kind == "budget"
+        and q.said_on <= today
+        and (q.until > today if q.until else (today - q.said_on).days <= days)
+    ]
+    return max(holding, key=lambda q: q.said_on) if holding else None
 
 
 def _budget_freeze(data: AccountData, today: date) -> date | None:
@@ -135,6 +168,8 @@ def timing_score(data: AccountData, timing: Timing, stakeholders: str) -> tuple[
         return (1 if health < 50 else 2), "churn risk"
     if not timing.ok:
         return 3, "blocked: " + timing.reasons[0]
+    if "budget_tight" in timing.wait_codes:
+        return 4, "budget constraints mentioned: " + timing.waits[timing.wait_codes.index("budget_tight")]
     if stakeholders == "champion_left":
         return 4, "champion has left; relationship needs rebuilding"
     if "post_milestone" in timing.moments or "after_qbr" in timing.moments:

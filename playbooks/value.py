@@ -11,14 +11,17 @@ from collections.abc import Callable
 from playbooks.config import country, thresholds
 from playbooks.model import (
     Account,
+    Assessment,
     BusinessCase,
     Catalog,
     Money,
     Opportunity,
+    Quote,
     ValueDriver,
     ValueLine,
 )
 from playbooks.money import format_money, locale_for
+from playbooks.quotes import saved_hours
 
 DRIVERS = ("hours_saved", "cost_avoided", "revenue_uplift")
 PER = ("location", "active_user", "account")
@@ -159,6 +162,15 @@ def _formatter(account: Account) -> Callable[[Money], str]:
     return lambda m: format_money(m, locale)
 
 
+def assessment_figures(a: Assessment) -> set[float]:
+    """Every money figure the assessment's evidence shows beyond prices: its business cases, the value
+    already realised and the customer's own revenue, for the grounding check."""
+    out = {x for o in a.opportunities for x in figures(o.case)}
+    out |= {x for ln in a.realised for x in (ln.yearly.amount, ln.unit_value.amount)}
+    out |= {float(v) for s in a.signals for k, v in s.data.items() if k in ("revenue_from", "revenue_to")}
+    return out
+
+
 def figures(case: BusinessCase) -> set[float]:
     """Every money figure a case's formulas show, for the grounding check: values, costs, rates."""
     out = {x for ln in case.lines for x in (ln.yearly.amount, ln.unit_value.amount)}
@@ -168,3 +180,18 @@ def figures(case: BusinessCase) -> set[float]:
     if case.yearly_value is not None:
         out.add(case.yearly_value.amount / 12)
     return out
+
+
+def realised(said: tuple[Quote, ...], catalog: Catalog, account: Account) -> tuple[ValueLine, ...]:
+    """Value the product already delivers, from savings the customer stated with how often:
+    "10 menit, dulu 2 jam" every day is 1.83 h a day, priced at a staff hour of their country."""
+    out = []
+    for q in said:
+        if q.kind != "saving" or not q.period:
+            continue
+        hours = round(saved_hours(q), 2)
+        d = ValueDriver("hours_saved", hours, "account", q.period, "time saved", source=q.cited)
+        line, _ = value_line(d, catalog, account, 0)
+        if line:
+            out.append(line)
+    return tuple(out)

@@ -50,12 +50,15 @@ def could_signal(bar: SignalBar) -> ColumnElement[bool]:
             ),
         ),
     )
+    revenue = and_(S.b_revenue > 0, S.l_revenue >= S.b_revenue * (1 + bar.revenue_growth) * SLACK)
     ticket = exists().where(T.account_id == A.account_id, T.date >= bar.recent_since)
     goal = exists().where(
         G.account_id == A.account_id, G.status == "achieved", G.achieved_on >= bar.recent_since
     )
     tools = and_(A.tools.is_not(None), cast(A.tools, SqlString).not_in(["[]", "null"]))
-    return or_(no_summary, power, seats, growth, ticket, goal, tools, *(_rule(r) for r in bar.rules))
+    return or_(
+        no_summary, power, seats, growth, revenue, ticket, goal, tools, *(_rule(r) for r in bar.rules)
+    )
 
 
 def _rule(rule: Rule) -> ColumnElement[bool]:
