@@ -19,23 +19,28 @@ MAX_ELEMENTS = 25  # per actions block
 MAX_FALLBACK = 12000  # the `text` of a message; Slack truncates at 40,000
 FENCE = "```"
 
-# Kept as Slack markup: user, channel and user-group mentions. Everything else is escaped, so a ticket
-# body that says "<!channel>" or "<https://evil|click>" shows as text and never pings or links.
-_MENTION = re.compile(r"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+(?:\|[^<>]*)?|!subteam\^[A-Z0-9]+)>")
+# A user mention the reply itself asked for (a section's owner, `data["mentions"]`) stays a mention.
+# Everything else is escaped, so an account name or ticket body that says "<!channel>", "<@U…>",
+# "<#C…>", "<!subteam^…>" or "<https://evil|click>" shows as text and never pings or links.
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
+# Direction overrides and isolates (U+202A–E, U+2066–9) reorder what a reader sees: "‮txt.exe" reads as
+# "exe.txt"; data never needs them, so they are dropped.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 Block = dict[str, Any]
 
 
 def blocks_for(reply: Reply, *, max_blocks: int = MAX_BLOCKS) -> list[Block]:
     """Header, sections, the draft, a context line and buttons, within every Block Kit limit."""
-    head = _title_blocks(reply)
+    keep = mentions(reply)
+    head = _title_blocks(reply, keep)
     tail: list[Block] = []
     if reply.context:
         tail.append(_context(reply.context))
     tail += action_blocks(reply.buttons)
     body = []
     for n, section in enumerate(reply.sections):
-        body += _section_blocks(section) + action_blocks(list(section.buttons), prefix=f"section{n}")
+        body += _section_blocks(section, keep) + action_blocks(list(section.buttons), prefix=f"section{n}")
     body += _forward_blocks(reply)
     room = max_blocks - len(head) - len(tail)
     if room < 1:  # a pathological number of buttons: keep the text, drop buttons from the end
@@ -49,14 +54,23 @@ def blocks_for(reply: Reply, *, max_blocks: int = MAX_BLOCKS) -> list[Block]:
 
 def fallback_text(reply: Reply) -> str:
     """The message's `text`: notifications, screen readers, and the whole reply if blocks fail."""
-    text = escape(reply.text)
+    text = escape(reply.text, mentions(reply))
     return text if len(text) <= MAX_FALLBACK else _cut(text, MAX_FALLBACK - 1) + "…"
 
 
-def escape(text: str) -> str:
-    """Slack's three entities, keeping mentions such as <@U123> as mentions."""
+def mentions(reply: Reply) -> frozenset[str]:
+    """The Slack user ids this reply means to ping: its sections' owners and `data["mentions"]`."""
+    listed = reply.data.get("mentions") or ()
+    return frozenset(s.mention for s in reply.sections if s.mention) | {str(m) for m in listed}
+
+
+def escape(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """Slack's three entities and no direction overrides; only mentions of the ids in `keep` stay live."""
+    text = _BIDI.sub("", text)
     out, pos = [], 0
     for m in _MENTION.finditer(text):
+        if m.group(1) not in keep:
+            continue
         out.append(_escape_plain(text[pos : m.start()]))
         out.append(m.group(0))
         pos = m.end()
@@ -69,9 +83,9 @@ def _escape_plain(text: str) -> str:
 
 
 def plain(text: str, limit: int) -> Block:
-    """A plain_text object cut to its limit (plain text is not escaped)."""
-    text = text.strip() or "…"  # Slack refuses an empty plain_text
-    cut = text if len(text) <= limit else text[: limit - 1] + "…"
+    """A plain_text object cut to its limit, escaped like mrkdwn so no markup in it can come alive."""
+    text = _escape_plain(_BIDI.sub("", text).strip()) or "…"  # Slack refuses an empty plain_text
+    cut = text if len(text) <= limit else _cut(text, limit - 1) + "…"
     return {"type": "plain_text", "text": cut, "emoji": True}
 
 
@@ -101,28 +115,29 @@ def _button(b: Button, i: int) -> Block:
     return element
 
 
-def _title_blocks(reply: Reply) -> list[Block]:
-    title = reply.title.strip() or reply.command
-    if not reply.ok or _MENTION.search(title):  # notices read as a line; a header can't show a mention
-        return _text_sections(escape(title))
+def _title_blocks(reply: Reply, keep: frozenset[str]) -> list[Block]:
+    title = _BIDI.sub("", reply.title.strip() or reply.command)
+    live = any(m.group(1) in keep for m in _MENTION.finditer(title))
+    if not reply.ok or live:  # notices read as a line; a header can't show a mention
+        return _text_sections(escape(title, keep))
     header = {"type": "header", "text": plain(title, MAX_HEADER)}
     if len(title) <= MAX_HEADER:
         return [header]
     return [header, *_text_sections(escape(title))]  # too long for a header: the whole title under it
 
 
-def _section_blocks(section: Section) -> list[Block]:
-    heading = f"*{escape(section.heading.strip())}*" if section.heading.strip() else ""
+def _section_blocks(section: Section, keep: frozenset[str]) -> list[Block]:
+    heading = f"*{escape(section.heading.strip(), keep)}*" if section.heading.strip() else ""
     if section.mention:  # the owner is pinged where their part of the message starts
         heading = f"<@{section.mention}> {heading}".strip()
     blocks: list[Block] = []
-    fields = [mrkdwn(_cut(f"*{escape(k)}*\n{escape(v)}", MAX_FIELD)) for k, v in section.fields]
+    fields = [mrkdwn(_cut(f"*{escape(k, keep)}*\n{escape(v, keep)}", MAX_FIELD)) for k, v in section.fields]
     for i in range(0, len(fields), MAX_FIELDS):
         block: Block = {"type": "section", "fields": fields[i : i + MAX_FIELDS]}
         if heading and i == 0:
             block["text"] = mrkdwn(_cut(heading, MAX_TEXT))
         blocks.append(block)
-    lines = "\n".join(escape(line) for line in section.lines if line.strip())
+    lines = "\n".join(escape(line, keep) for line in section.lines if line.strip())
     text = "\n".join(p for p in ([] if fields else [heading]) + [lines] if p)
     return blocks + _text_sections(text)
 

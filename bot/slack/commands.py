@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.slack.once import answered
 from bot.slack.runtime import OTHER_TEAM, SlackRuntime, failure, refusal
 from handlers.dispatch import handle_text
 from handlers.reply import Button, Reply
@@ -82,11 +83,13 @@ def register(app: App, rt: SlackRuntime) -> None:
 
     def direct_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            answered(rt.engine, context)
             return
         try:
             run_message(rt, body, event, context)
         except Exception:
             rt.delivery.post_text(str(event.get("channel", "")), failure("message"))
+        answered(rt.engine, context)  # a retry of this event is dropped from now on
 
     app.event("message")(ack=ack_event, lazy=[direct_message])
 

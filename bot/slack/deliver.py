@@ -1,10 +1,15 @@
 """Getting a Reply in front of the user: response_url, chat.postMessage/update or postEphemeral, with
-retries on 429/5xx and a text-only second try, so an answer is degraded rather than lost."""
+retries on 429/5xx and a text-only second try, so an answer is degraded rather than lost.
+
+A response_url post that Slack is slow to answer was received: it is left to finish on its own thread
+(the listener thread moves on to the next answer) and never followed by a second copy."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as WaitedTooLong
 from typing import Any
 
 from slack_sdk import WebClient
@@ -20,6 +25,12 @@ log = logging.getLogger("expansion_bot.slack")
 
 DEFAULT_API_URL = "https://slack.com/api/"
 TIMEOUT_S = 15
+RESPOND_WAIT_S = 1.0  # a listener waits this long for a response_url's answer, then assumes it landed
+RESPOND_THREADS = 16  # response_url posts Slack is slow to answer, finishing in the background
+# slack_sdk logs each retry with the full URL at INFO; a response_url lets its holder post as the bot for
+# 30 minutes, so the webhook client logs only warnings and errors (which carry no URL).
+SDK_LOG = logging.getLogger("expansion_bot.slack.sdk")
+SDK_LOG.setLevel(logging.WARNING)
 # Errors where blocks were the problem: the same answer as plain text still gets through.
 BLOCK_ERRORS = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "too_many_attachments"}
 
@@ -36,7 +47,9 @@ def retry_handlers() -> list[RetryHandler]:
 def web_client(token: str, api_url: str = "") -> WebClient:
     """The one WebClient: SLACK_API_URL (proxies, tests) and the retry handlers."""
     base = (api_url or DEFAULT_API_URL).rstrip("/") + "/"
-    return WebClient(token=token, base_url=base, timeout=TIMEOUT_S, retry_handlers=retry_handlers())
+    return WebClient(
+        token=token, base_url=base, timeout=TIMEOUT_S, retry_handlers=retry_handlers(), logger=SDK_LOG
+    )
 
 
 def message(reply: Reply, *, max_blocks: int = 50) -> dict[str, Any]:
@@ -54,6 +67,7 @@ class Delivery:
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
+        self._posts = ThreadPoolExecutor(RESPOND_THREADS, thread_name_prefix="slack-respond")
 
     def respond(self, url: str, reply: Reply, *, public: bool = False, replace: bool = False) -> bool:
         """Post through a response_url (valid 30 minutes, 5 uses): works in any channel and in DMs."""
@@ -62,16 +76,25 @@ class Delivery:
             "replace_original": replace,
             **message(reply),
         }
-        error = self._webhook(url, body)
+        error = self._respond(url, body)
         if error in BLOCK_ERRORS or error.startswith("400"):
             log.warning("response_url rejected the blocks (%s); sending text only", error)
             body.pop("blocks")
-            error = self._webhook(url, body)
+            error = self._respond(url, body)
         return not error
 
     def respond_text(self, url: str, text: str, *, replace: bool = False) -> bool:
         body = {"response_type": "ephemeral", "replace_original": replace, "text": escape(text)}
-        return not self._webhook(url, body)
+        return not self._respond(url, body)
+
+    def _respond(self, url: str, body: dict[str, Any]) -> str:
+        """_webhook, waited for at most RESPOND_WAIT_S: a slow Slack has the post, so "" (delivered)."""
+        future = self._posts.submit(self._webhook, url, body)
+        try:
+            return future.result(timeout=RESPOND_WAIT_S)
+        except WaitedTooLong:
+            log.info("response_url slow to answer: the post finishes in the background, no second copy")
+            return ""
 
     def ephemeral(self, channel: str, user: str, reply: Reply) -> bool:
         return self._call("chat_postEphemeral", channel=channel, user=user, **message(reply)) is not None
@@ -113,7 +136,11 @@ class Delivery:
     def _webhook(self, url: str, body: dict[str, Any]) -> str:
         """ "" when Slack took it; otherwise the error Slack gave ("invalid_blocks", "404 expired_url")."""
         try:
-            resp = WebhookClient(url, timeout=TIMEOUT_S, retry_handlers=retry_handlers()).send_dict(body)
+            client = WebhookClient(url, timeout=TIMEOUT_S, retry_handlers=retry_handlers(), logger=SDK_LOG)
+            resp = client.send_dict(body)
+        except TimeoutError:  # sent, and Slack did not say: a second copy would likely be a duplicate
+            log.warning("response_url post timed out after %ss; not sent again", TIMEOUT_S)
+            return ""
         except (SlackClientError, OSError) as exc:
             log.warning("response_url post failed: %s", exc)
             return f"connection {exc}"

@@ -25,7 +25,7 @@ UNKNOWN_TTL_S = 60.0  # a newly added CSM gets in within a minute, without a use
 class Caller:
     user_id: str
     email: str = ""  # the registered CSM's email; "" when the user is not one
-    why_not: str = ""  # other_team | guest | unknown | no_user
+    why_not: str = ""  # other_team | guest | unknown | no_user | other_slack_id
 
     @property
     def registered(self) -> bool:
@@ -121,11 +121,16 @@ class Identity:
             csm = csm_by(session, email=email)
             if csm is None:
                 return Caller(user_id, why_not="unknown")
+            if csm.slack_user_id and csm.slack_user_id != user_id:
+                # Anyone can put a CSM's address on a Slack profile; the configured id is the one to trust.
+                log.warning(
+                    "refused %s: profile email %s belongs to CSM with slack_user_id %s",
+                    user_id,
+                    email,
+                    csm.slack_user_id,
+                )
+                return Caller(user_id, why_not="other_slack_id")
             if not csm.slack_user_id:
                 csm.slack_user_id = user_id
                 session.add(csm)
-            elif csm.slack_user_id != user_id:
-                log.warning(
-                    "CSM %s has slack_user_id %s; %s matched by email", email, csm.slack_user_id, user_id
-                )
             return Caller(user_id, email=csm.email)
