@@ -165,7 +165,7 @@ def maintain(scheduler: Any, settings: Settings) -> None:
             ("digests", lambda: retry_digests(settings, engine)),
         ]
     if settings.twilio_enabled:
-        from bot.whatsapp.sender import retry_pending as retry_whatsapp
+        from bot.whatsapp.webhook import maintain as retry_whatsapp  # unanswered messages, then sends
 
         steps.append(("whatsapp", lambda: retry_whatsapp(settings, engine)))
     for name, step in steps:

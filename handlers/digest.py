@@ -30,6 +30,10 @@ def compose(session: Session, team: str, day: date, cap: int | None = None) -> t
     overdue = overdue_calls(session, team, day)
     if overdue:
         reply.sections.append(overdue_section(session, overdue, day))
+        owners = csms(session)  # Slack pings only the ids a reply lists, never markup found in data
+        reply.data["mentions"] = sorted(
+            {c.slack_user_id for o, _ in overdue if (c := owners.get(o.owner_email)) and c.slack_user_id}
+        )
     reply.data["overdue"] = [
         {
             "account_id": o.account_id,

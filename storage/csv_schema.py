@@ -15,11 +15,11 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from sqlmodel import SQLModel
 
 from playbooks.config import load
 from storage.models import Account, Contact, Csm, Goal, Team, Ticket, Usage
+from storage.phones import e164
 
 MAX_CELL = 10_000  # characters in any cell
 MAX_KEY = 500  # characters in a cell that is part of a key (PostgreSQL index rows are limited)
@@ -151,16 +151,11 @@ def tools(s: str) -> list[str]:
 
 def whatsapp(s: str) -> str:
     """E.164 from `+62 812-3456-7890` or `whatsapp:+62…`; national numbers are refused, not guessed."""
-    raw = s.removeprefix("whatsapp:").strip()
-    if not raw.startswith("+"):
+    if not s.removeprefix("whatsapp:").strip().startswith("+"):
         raise ValueError("must be an international number starting with + (e.g. +62 812-3456-7890)")
-    try:
-        parsed = phonenumbers.parse(raw, None)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or not phonenumbers.is_valid_number(parsed):
+    if not (number := e164(s)):
         raise ValueError("is not a valid phone number")
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    return number
 
 
 def timezone(s: str) -> str:

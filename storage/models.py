@@ -193,7 +193,9 @@ class ChatMemory(SQLModel, table=True):
 
 
 class InboundMessage(SQLModel, table=True):
-    """Ids of webhook deliveries already handled, so a redelivery is answered once."""
+    """A request recorded before it is acknowledged: a WhatsApp message (`status` pending → working →
+    done, resumed after a crash), a Slack event (answered once) or a Slack signature (a replay is
+    refused). The key is the provider's id, so a redelivery is answered once."""
 
     message_id: str = Field(primary_key=True)
     received_at: dt.datetime = Field(default_factory=utcnow)
@@ -235,6 +237,14 @@ class UsageSummary(SQLModel, table=True):
     p_logins: int | None = None
     p_actions: int | None = None
     p_adoption: float | None = None
+    channel: str = Field(default="whatsapp", sa_column_kwargs={"server_default": "whatsapp"})
+    sender: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    body: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    # rows from before this column were answered already: "done"
+    status: str = Field(default="pending", index=True, sa_column_kwargs={"server_default": "done"})
+    claimed_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    lease_until: dt.datetime | None = None
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     b_date: dt.date | None = None
     b_users: int | None = None
     b_power: int | None = None

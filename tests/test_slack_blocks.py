@@ -102,20 +102,37 @@ def test_a_normal_reply_reads_as_header_fields_lines_context_and_buttons() -> No
     assert blocks[4]["elements"][1]["style"] == "primary"
 
 
-def test_mentions_stay_mentions_and_everything_else_is_escaped() -> None:
+def test_the_owners_mention_stays_a_mention_and_everything_else_is_escaped() -> None:
     reply = Reply(
         "digest",
         "Digest",
         sections=[
             Section(
-                "<@U0DEWI0001> — 2 account(s)", lines=("Ticket: <!channel> read <https://x.io|this> & more",)
+                "Dewi — 2 account(s)",
+                lines=("Ticket: <!channel> read <https://x.io|this> & more",),
+                mention="U0DEWI0001",
             )
         ],
     )
     text = blocks_for(reply)[1]["text"]["text"]
-    assert text.startswith("*<@U0DEWI0001> — 2 account(s)*")
+    assert text.startswith("<@U0DEWI0001> *Dewi — 2 account(s)*")
     assert "&lt;!channel&gt;" in text and "&lt;https://x.io|this&gt;" in text and "&amp; more" in text
-    assert escape("<#C0123|team> <!subteam^S1>") == "<#C0123|team> <!subteam^S1>"
+    assert escape("<#C0123|team> <!subteam^S1>") == "&lt;#C0123|team&gt; &lt;!subteam^S1&gt;"
+
+
+def test_mention_markup_and_direction_overrides_in_data_are_neutralised() -> None:
+    hostile = "Kopi <!subteam^S0CSLEADS> <@U0BOSS0001> <#C0SECRET> <!here> \u202etxt.exe"
+    reply = Reply(
+        "digest",
+        f"Digest — {hostile}",
+        sections=[Section(f"Dewi — {hostile}", lines=(f"• {hostile}",), fields=(("Account", hostile),),
+                          mention="U0DEWI0001")],
+        context=hostile,
+    )  # fmt: skip
+    everything = json.dumps([blocks_for(reply), fallback_text(reply)], ensure_ascii=False)
+    for markup in ("<!subteam^S0CSLEADS>", "<@U0BOSS0001>", "<#C0SECRET>", "<!here>", "\u202e"):
+        assert markup not in everything
+    assert "&lt;@U0BOSS0001&gt;" in everything and "<@U0DEWI0001>" in everything
 
 
 def test_a_notice_is_a_plain_line_and_a_draft_is_verbatim() -> None:
@@ -131,7 +148,7 @@ def test_a_notice_is_a_plain_line_and_a_draft_is_verbatim() -> None:
 
 
 def test_a_title_with_a_mention_is_not_a_header() -> None:
-    blocks = blocks_for(Reply("digest", "Hi <@U0DEWI0001>"))
+    blocks = blocks_for(Reply("digest", "Hi <@U0DEWI0001>", data={"mentions": ["U0DEWI0001"]}))
     assert blocks[0]["type"] == "section" and blocks[0]["text"]["text"] == "Hi <@U0DEWI0001>"
 
 

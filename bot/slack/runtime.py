@@ -105,9 +105,15 @@ class SlackRuntime:
         return ctx
 
 
+OTHER_SLACK_ID = (
+    "Sorry, your Slack profile's email belongs to a CSM who is registered with another Slack account, "
+    "so I can't answer you as them. Ask your admin to check slack_user_id in csms.csv."
+)
+
+
 def refusal(caller: Caller) -> str:
-    """The one polite line for anyone who is not a registered CSM of this workspace."""
-    return OTHER_TEAM if caller.why_not == "other_team" else NOT_REGISTERED
+    """The one polite line for anyone who is not a registered CSM of this workspace, saying why."""
+    return {"other_team": OTHER_TEAM, "other_slack_id": OTHER_SLACK_ID}.get(caller.why_not, NOT_REGISTERED)
 
 
 def failure(where: str) -> str:
