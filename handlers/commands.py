@@ -24,6 +24,18 @@ class Command:
     options: dict[str, str] = field(default_factory=dict)
 
 
+def options_of(command: Command) -> dict[str, str]:
+    """The options a follow-up may keep ("and in Thai please" keeps the channel): what memory stores."""
+    given = {
+        "channel": command.channel,
+        "language": command.language,
+        "objection": command.objection,
+        "outcome": command.outcome,
+        **command.options,
+    }
+    return {k: v for k, v in given.items() if v}
+
+
 class ParseError(ValueError):
     """The text is not a command; the message says what was expected."""
 

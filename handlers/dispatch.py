@@ -9,13 +9,14 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from handlers import digest, draft, expansion, help, mine, objection, outcome, pipeline, prep
+from handlers import digest, draft, expansion, help, mine, objection, outcome, pipeline, prep, questions
 from handlers.access import NOT_REGISTERED, account_refusal, caller, operator_notice
 from handlers.accounts import find
 from handlers.assessing import NoCatalog
-from handlers.commands import Command, ParseError, parse
+from handlers.commands import Command, options_of
 from handlers.context import AfterCommit, Context
 from handlers.reply import Button, Reply, Section, notice
+from handlers.understanding.converse import converse
 from storage.db import session_scope
 from storage.memory import recall, remember
 from storage.repository import account_exactly, account_names
@@ -33,22 +34,17 @@ HANDLERS: dict[str, Handler] = {
     "digest": digest.handle,
     "help": help.handle,
     "mine": mine.handle,
+    "question": questions.handle,  # free text only: "when do they renew?"
 }
-ACCOUNT_COMMANDS = {"prep", "expansion", "draft", "objection", "outcome"}
+ACCOUNT_COMMANDS = {"prep", "expansion", "draft", "objection", "outcome", "question"}
 MEMORY_TTL = timedelta(hours=4)
 __all__ = ["NOT_REGISTERED", "handle", "handle_text"]  # NOT_REGISTERED: the button actions say it too
 
 
 def handle_text(text: str, ctx: Context) -> Reply:
-    """The entry point every channel calls; never raises, always answers."""
-    try:
-        command = parse(text)
-    except ParseError as exc:
-        reply = help.handle(Command("help"), ctx, None, None)  # type: ignore[arg-type]
-        reply.title = f"{exc} Here is what I understand:"
-        reply.ok = False
-        return reply
-    return handle(command, ctx)
+    """The entry point every channel calls; never raises, always answers. A strict command runs as typed;
+    free text is understood first (handlers/understanding)."""
+    return converse(text, ctx, handle, account_commands=ACCOUNT_COMMANDS, ttl=MEMORY_TTL)
 
 
 def handle(command: Command, ctx: Context) -> Reply:
@@ -82,7 +78,7 @@ def _run(command: Command, ctx: Context) -> Reply:
             return refused
         if account_id and ctx.user_key:
             with session_scope(ctx.engine) as session:
-                remember(session, ctx.user_key, account_id)
+                remember(session, ctx.user_key, account_id, command.name, options_of(command))
         with session_scope(ctx.engine) as session:
             result = HANDLERS[command.name](command, ctx, session, account_id or None)
         reply = result.finish() if isinstance(result, AfterCommit) else result

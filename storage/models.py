@@ -190,6 +190,22 @@ class ChatMemory(SQLModel, table=True):
     user_key: str = Field(primary_key=True)
     account_id: str
     updated_at: dt.datetime = Field(default_factory=utcnow)
+    # conversation (issue 10): the last command and its options, for "and in Thai please"
+    command: str | None = None
+    options: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class AnswerFeedback(SQLModel, table=True):
+    """A CSM's helpful / not helpful on a written answer (issue 10), counted in `pipeline`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    user_key: str = ""
+    channel: str = "slack"
+    command: str = ""  # what the answer was: prep, draft, question…
+    account_id: str | None = Field(default=None, index=True)
+    helpful: bool
+    ref: str = ""  # the answer's message (Slack ts) so one click per answer and user counts once
 
 
 class InboundMessage(SQLModel, table=True):

@@ -30,6 +30,23 @@ def upgrade() -> None:
         batch.add_column(sa.Column("attempts", sa.Integer(), server_default="0", nullable=False))
         batch.create_index("ix_inboundmessage_status", ["status"], unique=False)
     # --- conversation (issue 10) ---
+    with op.batch_alter_table("chatmemory") as batch:  # the last command, for follow-ups
+        batch.add_column(sa.Column("command", sa.String(), nullable=True))
+        batch.add_column(sa.Column("options", sa.JSON(), nullable=True))
+    op.create_table(
+        "answerfeedback",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("user_key", sa.String(), nullable=False),
+        sa.Column("channel", sa.String(), nullable=False),
+        sa.Column("command", sa.String(), nullable=False),
+        sa.Column("account_id", sa.String(), nullable=True),
+        sa.Column("helpful", sa.Boolean(), nullable=False),
+        sa.Column("ref", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_answerfeedback_at", "answerfeedback", ["at"], unique=False)
+    op.create_index("ix_answerfeedback_account_id", "answerfeedback", ["account_id"], unique=False)
     # --- closed loop (issue 11) ---
     # --- business case (issue 12) ---
     # --- native drafts (issue 13) ---
@@ -43,6 +60,12 @@ def downgrade() -> None:
     # --- business case (issue 12) ---
     # --- closed loop (issue 11) ---
     # --- conversation (issue 10) ---
+    op.drop_index("ix_answerfeedback_account_id", table_name="answerfeedback")
+    op.drop_index("ix_answerfeedback_at", table_name="answerfeedback")
+    op.drop_table("answerfeedback")
+    with op.batch_alter_table("chatmemory") as batch:
+        batch.drop_column("options")
+        batch.drop_column("command")
     # --- red team (issue 15) ---
     with op.batch_alter_table("csm") as batch:
         batch.drop_column("role")
