@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -220,3 +221,33 @@ def test_won_offering_is_not_offered_again():
     won = (PastOutcome("won", days(100), "", "accounting"),)
     a = assess(data(account(tools=("Accurate",)), outcomes=won), catalog(), TODAY)
     assert not any(o.offering == "accounting" for o in a.opportunities)
+
+
+def with_revenue(points, revenue):
+    """The same snapshots with the customer's own revenue per period (usage column `revenue`)."""
+    return tuple(replace(p, revenue=r) for p, r in zip(points, revenue, strict=True))
+
+
+def test_revenue_up_half_is_a_business_growth_signal_that_feeds_the_tier_offer():
+    points = with_revenue(usage([10, 10, 10, 10]), [50_000_000, 60_000_000, 70_000_000, 80_000_000])
+    a = assess(data(usage=points), catalog(), TODAY)
+    sig = next(s for s in a.signals if s.name == "business_growth")
+    assert sig.strength == 7 and sig.offering == "tier2"
+    assert sig.evidence == "their own revenue up 60% in 3 months (Rp 50.000.000→Rp 80.000.000 a period)"
+    assert "business_growth" in {s.name for s in opp(a, "upsell").signals}
+
+
+def test_revenue_up_less_than_half_is_no_growth_signal():
+    points = with_revenue(usage([10, 10, 10, 10]), [50_000_000, 55_000_000, 60_000_000, 70_000_000])
+    assert "business_growth" not in names(assess(data(usage=points), catalog(), TODAY))
+
+
+def test_growth_they_only_mention_is_weaker_and_feeds_the_seat_offer():
+    said = ticket(20, "Kabar baik", "Omzet naik sejak pakai dashboard.", kind="conversation")
+    a = assess(data(usage=usage([12, 14, 15, 18]), tickets=(said,)), catalog(), TODAY)
+    sig = next(s for s in a.signals if s.name == "business_growth")
+    assert sig.strength == 6  # revenue_growth_keyword_strength
+    assert "“Omzet naik sejak pakai dashboard”" in sig.evidence
+    assert "business_growth" in {s.name for s in opp(a, "seats").signals}
+    old = ticket(120, "Kabar baik", "Omzet naik sejak pakai dashboard.", kind="conversation")
+    assert "business_growth" not in names(assess(data(tickets=(old,)), catalog(), TODAY))
