@@ -1,31 +1,23 @@
-"""Button actions for every channel: command buttons go through dispatch, workflow buttons act here."""
+"""Button actions for every channel: each button stands for a chat command and runs through dispatch,
+so a click and the typed command are the same code (checks, account, handler)."""
 
 from __future__ import annotations
 
-import logging
-
-from sqlmodel import Session
-
-from handlers.assessing import NoCatalog, assess_one
 from handlers.commands import Command
 from handlers.context import Context
-from handlers.dispatch import NOT_REGISTERED, handle, handle_text
-from handlers.reply import Button, Reply, Section, notice
-from storage import models as db
-from storage.db import session_scope
-from storage.tracking import not_relevant, open_opportunities, set_status, snooze, track
-
-log = logging.getLogger("expansion_bot")
+from handlers.dispatch import handle, handle_text
+from handlers.reply import Reply, notice
+from handlers.workflow import COMMANDS as WORKFLOW_COMMANDS
+from playbooks.model import OUTCOMES
 
 COMMAND_ACTIONS = {"prep", "expansion", "draft", "objection", "outcome", "pick", "share"}
-WORKFLOW_ACTIONS = {"proposed", "snooze", "not_relevant"}
+WORKFLOW_ACTIONS = {"qualify", "proposed", "snooze", "not_relevant"}
 ACTIONS = COMMAND_ACTIONS | WORKFLOW_ACTIONS
+PICKABLE = {"prep", "expansion", "draft", "objection", "outcome", *WORKFLOW_COMMANDS}
+CHOICE_ACTIONS = {"outcome", "qualify", "proposed"}  # a click that answers a question replaces it
 CHANNELS = {"", "email", "whatsapp", "slack"}
 LANGUAGES = {"", "en", "id", "ms", "th", "vi", "fil"}
 OBJECTIONS = {"budget", "happy", "think"}
-OUTCOMES = ("won", "lost", "no", "maybe")
-OUTCOME_LABELS = {"won": "Won", "lost": "Lost", "no": "They said no", "maybe": "Maybe later"}
-SNOOZE_DAYS = 30
 
 
 class BadAction(ValueError):
@@ -44,17 +36,15 @@ def handle_action(action: str, value: str, ctx: Context) -> Reply:
         parts = [p.strip() for p in value.split("|")]
         if not parts[0]:
             raise BadAction(value)
-        if action == "outcome" and len(parts) < 2:
-            return _workflow(ctx, parts[0], _outcome_choice)
-        if action in COMMAND_ACTIONS:
-            return handle(command_for(action, parts), ctx)
-        return _workflow(ctx, parts[0], WORKFLOWS[action])
+        if action == "outcome" and (len(parts) < 2 or not parts[1]):
+            return _outcome_choice(ctx, parts[0], _part(parts, 3))
+        return handle(command_for(action, parts), ctx)
     except BadAction:
         return notice(action, "That button is out of date. Run the command again for fresh buttons.")
 
 
 def command_for(action: str, parts: list[str]) -> Command:
-    """The chat command a command button stands for; the parts are its value split on `|`."""
+    """The chat command a button stands for; the parts are its value split on `|`."""
     parts = parts + [""] * (4 - len(parts))
     account = parts[0]
     if action in {"prep", "expansion"}:
@@ -73,28 +63,46 @@ def command_for(action: str, parts: list[str]) -> Command:
             objection=_one_of(parts[1], OBJECTIONS),
             language=_one_of(parts[2], LANGUAGES),
         )
-    return Command("outcome", account=account, outcome=_one_of(parts[1], set(OUTCOMES)), reason=parts[2])
+    if action in {"qualify", "proposed"}:
+        name = "qualify" if action == "qualify" else "propose"
+        return Command(name, account=account, options=_option("offer", _code(parts[1])))
+    if action == "snooze":
+        days = parts[1]
+        if days and not (days.isdigit() and 1 <= int(days) <= 365):
+            raise BadAction(days)
+        return Command("snooze", account=account, options=_option("days", days))
+    if action == "not_relevant":
+        return Command("not_relevant", account=account, options=_option("signal", _code(parts[1])))
+    return Command(
+        "outcome",
+        account=account,
+        outcome=_one_of(parts[1], set(OUTCOMES)),
+        reason=parts[2],
+        options=_option("offer", _code(parts[3])),
+    )
 
 
 def as_text(action: str, value: str) -> str:
-    """The chat command a command button stands for ("" for workflow buttons): shown, shared, retyped."""
+    """The chat command a button stands for: shown, shared, retyped ("" for a chooser)."""
     try:
         if action == "pick":
             return _pick_text(value)
         parts = [p.strip() for p in value.split("|")]
-        if (
-            action not in COMMAND_ACTIONS - {"share"}
-            or not parts[0]
-            or (action == "outcome" and len(parts) < 2)
-        ):
+        if action not in ACTIONS - {"share"} or not parts[0] or (action == "outcome" and len(parts) < 2):
             return ""
         c = command_for(action, parts)
     except BadAction:
         return ""
     if c.name == "objection":  # the parser reads the objection phrase last
         words = [c.name, c.account, c.language, c.objection]
+    elif c.name == "outcome":  # the offer right after the outcome word, the reason after it
+        words = [c.name, c.account, c.outcome, c.options.get("offer", ""), c.reason]
+    elif c.name == "not_relevant":
+        words = ["not relevant", c.account, c.options.get("signal", "").replace("_", " ")]
+    elif c.name in {"qualify", "propose", "snooze"}:
+        return ""  # their offer is a code here, a number when typed: the chooser shows the typed form
     else:
-        words = [c.name, c.account, c.channel, c.outcome, c.language, c.reason]
+        words = [c.name, c.account, c.channel, c.language]
     return " ".join(w for w in words if w)
 
 
@@ -104,11 +112,25 @@ def _one_of(value: str, allowed: set[str]) -> str:
     return value
 
 
+def _code(value: str) -> str:
+    if value and not value.replace("_", "").isalnum():
+        raise BadAction(value)
+    return value
+
+
+def _option(key: str, value: str) -> dict[str, str]:
+    return {key: value} if value else {}
+
+
+def _part(parts: list[str], i: int) -> str:
+    return _code(parts[i]) if len(parts) > i else ""
+
+
 def _pick_text(value: str) -> str:
     """A suggestion's value `ACC|command|rest` back into the command the user meant to type."""
     account, _, rest = value.partition("|")
     command, _, args = rest.partition("|")
-    if not account.strip() or command not in {"prep", "expansion", "draft", "objection", "outcome"}:
+    if not account.strip() or command not in PICKABLE:
         raise BadAction(value)
     return f"{command} {account.strip()} {args}".strip()
 
@@ -122,107 +144,6 @@ def _share(command_text: str, ctx: Context) -> Reply:
     return reply
 
 
-def _workflow(ctx: Context, account_id: str, act) -> Reply:  # type: ignore[no-untyped-def]
-    """Registration, the account and error handling around one workflow step, in one transaction."""
-    try:
-        with session_scope(ctx.engine) as session:
-            if ctx.channel != "console" and not (
-                ctx.caller_email and session.get(db.Csm, ctx.caller_email) is not None
-            ):
-                return notice("action", NOT_REGISTERED)
-            account = session.get(db.Account, account_id)
-            if account is None:
-                return notice("action", "That account is no longer in the portfolio.")
-            reply: Reply = act(session, ctx, account)
-            reply.data.setdefault("account", {"id": account.account_id, "name": account.name})
-            return reply
-    except NoCatalog as exc:
-        return notice("action", str(exc))
-    except Exception:
-        log.exception("action failed", extra={"request_id": ctx.request_id, "account_id": account_id})
-        return notice(
-            "action", f"Sorry, something went wrong on my side (ref {ctx.request_id}). Please try again."
-        )
-
-
-def _tracked(session: Session, ctx: Context, account: db.Account) -> list[db.Opportunity]:
-    """The account's open opportunities, tracking today's assessment first if none are yet."""
-    opps = open_opportunities(session, account_id=account.account_id)
-    if not opps:
-        assessment, _ = assess_one(session, account.account_id, ctx.today)
-        track(session, [assessment], ctx.today)
-        session.flush()
-        opps = open_opportunities(session, account_id=account.account_id)
-    return opps
-
-
-def _by(ctx: Context) -> str:
-    return ctx.caller_email or "console"
-
-
-def _proposed(session: Session, ctx: Context, account: db.Account) -> Reply:
-    if not _tracked(session, ctx, account):
-        return notice("proposed", f"{account.name} has no open opportunity to mark as proposed today.")
-    opps = set_status(session, account.account_id, "proposed", _by(ctx))
-    return Reply(
-        command="proposed",
-        title=f"Marked as proposed: {account.name}",
-        sections=[Section(lines=tuple(f"• {o.offering_name or o.offering} → proposed" for o in opps))],
-        buttons=[Button("Record outcome", "outcome", account.account_id)],
-        data={"account": account_json_row(account), "status": "proposed", "opportunities": _ids(opps)},
-    )
-
-
-def _snooze(session: Session, ctx: Context, account: db.Account) -> Reply:
-    if not _tracked(session, ctx, account):
-        return notice("snooze", f"{account.name} is not in the digest today: nothing to snooze.")
-    until = snooze(session, account.account_id, ctx.today, _by(ctx), days=SNOOZE_DAYS)
-    return Reply(
-        command="snooze",
-        title=f"Snoozed {account.name} until {until.isoformat()}",
-        sections=[Section(lines=("It stays out of the digest until then; nothing else changes.",))],
-        data={"account": account_json_row(account), "snoozed_until": until.isoformat()},
-    )
-
-
-def _not_relevant(session: Session, ctx: Context, account: db.Account) -> Reply:
-    if not open_opportunities(session, account_id=account.account_id):
-        return notice("not_relevant", f"{account.name} has no open opportunity to dismiss.")
-    signals = not_relevant(session, account.account_id, _by(ctx))
-    shown = ", ".join(sorted(set(signals))) or "its signals"
-    return Reply(
-        command="not_relevant",
-        title=f"Noted: not relevant for {account.name}",
-        sections=[Section(lines=(f"Feedback stored on {shown}; its open opportunities are closed.",))],
-        data={"account": account_json_row(account), "signals": signals},
-    )
-
-
-def _outcome_choice(session: Session, ctx: Context, account: db.Account) -> Reply:
-    acc = account.account_id
-    return Reply(
-        command="outcome",
-        title=f"How did it go with {account.name}?",
-        buttons=[
-            Button(
-                OUTCOME_LABELS[o],
-                "outcome",
-                f"{acc}|{o}",
-                command=f"outcome {acc} {o}",
-                style="primary" if o == "won" else "",
-            )
-            for o in OUTCOMES
-        ],
-        data={"account": account_json_row(account)},
-    )
-
-
-def account_json_row(account: db.Account) -> dict[str, str]:
-    return {"id": account.account_id, "name": account.name, "country": account.country}
-
-
-def _ids(opps: list[db.Opportunity]) -> list[dict[str, object]]:
-    return [{"id": o.id, "offering": o.offering, "status": o.status} for o in opps]
-
-
-WORKFLOWS = {"proposed": _proposed, "snooze": _snooze, "not_relevant": _not_relevant}
+def _outcome_choice(ctx: Context, account: str, offer: str) -> Reply:
+    """The outcome handler without an outcome answers with the four outcomes to choose from."""
+    return handle(Command("outcome", account=account, options=_option("offer", offer)), ctx)

@@ -6,9 +6,9 @@ import re
 from functools import cache
 
 from babel import Locale
-from babel.numbers import format_compact_currency, format_currency
+from babel.numbers import format_compact_currency, format_currency, get_currency_symbol
 
-from playbooks.config import country
+from playbooks.config import country, load
 from playbooks.model import Money
 
 LANGUAGE_LOCALES = {
@@ -29,16 +29,28 @@ def locale_for(country_code: str, language: str = "") -> str:
     return loc
 
 
-def format_money(money: Money, locale: str = "en_SG", *, compact: bool = False) -> str:
-    """Whole units, no decimals: the way CSMs quote prices. Non-breaking spaces become spaces."""
+def format_money(money: Money, locale: str = "", *, compact: bool = False) -> str:
+    """Whole units, no decimals: the way CSMs quote prices. Non-breaking spaces become spaces.
+
+    Without a locale the currency's own home format is used (currencies.yaml): S$, Rp, ₫, ฿, ₱, RM."""
+    home = _home(money.currency)
+    symbol = "" if locale else home.get("symbol", "")
+    locale = locale or home.get("compact_locale" if compact else "locale", "en_SG")
     if compact:
         text = format_compact_currency(money.amount, money.currency, locale=locale, fraction_digits=1)
     else:
         text = format_currency(
             round(money.amount), money.currency, locale=locale, currency_digits=False, format=_whole(locale)
         )
+    if symbol:
+        text = text.replace(get_currency_symbol(money.currency, locale), symbol, 1)
     text = _LETTERS_THEN_DIGIT.sub(r"\1 ", text)
     return text.replace("\xa0", " ").replace("\u202f", " ")
+
+
+def _home(currency: str) -> dict[str, str]:
+    homes: dict[str, dict[str, str]] = load("currencies")
+    return homes.get(currency.upper(), {})
 
 
 _LETTERS_THEN_DIGIT = re.compile(r"^([^\W\d_]+)(?=\d)")  # Rp 9.000.000, RM 2,000 (symbols stay tight: $2,000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from playbooks.learning import Decided, Learned, observe
 from playbooks.model import OPEN_STATUSES, Assessment
 from playbooks.outcomes import plan as outcome_plan
 from playbooks.outcomes import qualification_due
@@ -24,19 +26,21 @@ def log(
 def open_opportunities(
     session: Session, *, account_id: str | None = None, owner: str | None = None
 ) -> list[db.Opportunity]:
+    """Open opportunities, best first (then oldest first, so a numbered choice stays stable)."""
     q = select(db.Opportunity).where(db.Opportunity.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
     if account_id:
         q = q.where(db.Opportunity.account_id == account_id)
     if owner:
         q = q.where(db.Opportunity.owner_email == owner)
-    return list(session.scalars(q.order_by(db.Opportunity.score.desc())))  # type: ignore[attr-defined]
+    order = (db.Opportunity.score.desc(), db.Opportunity.id)  # type: ignore[attr-defined]
+    return list(session.scalars(q.order_by(*order)))
 
 
 def track(session: Session, assessments: list[Assessment], today: date) -> list[db.Opportunity]:
-    """Create an `identified` opportunity for every new pursuable one; return the ones created.
+    """Record every pursuable opportunity the engine shows, once; return the ones created now.
 
     The partial unique index keeps one open row per account, type and offering even when two
-    processes race; a loser's insert is skipped.
+    processes race (SQLite or PostgreSQL): a loser's insert is rolled back to its savepoint and skipped.
     """
     existing = {(o.account_id, o.type, o.offering) for o in open_opportunities(session)}
     created = []
@@ -60,6 +64,7 @@ def track(session: Session, assessments: list[Assessment], today: date) -> list[
                 priority=opp.priority,
                 timing=a.approach.when,
                 signals=[s.name for s in opp.signals],
+                seats_to_add=opp.seats_to_add,
                 created_on=today,
                 qualification_due=qualification_due(opp.priority, today),
             )
@@ -75,15 +80,27 @@ def track(session: Session, assessments: list[Assessment], today: date) -> list[
 
 
 def record_outcome(
-    session: Session, account_id: str, outcome: str, reason: str, today: date, by: str
-) -> tuple[db.Outcome, list[db.Opportunity]]:
-    """Store the outcome and move the account's open opportunities to the status it implies."""
-    plan = outcome_plan(outcome, today)
-    opps = open_opportunities(session, account_id=account_id)
-    for opp in opps:
-        opp.status = plan.status
-        opp.closed_on = today if plan.status.startswith("closed") else None
-        session.add(opp)
+    session: Session,
+    *,
+    account_id: str,
+    opportunity: db.Opportunity | None,
+    outcome: str,
+    reason: str,
+    today: date,
+    by: str,
+) -> db.Outcome:
+    """Store the outcome of one opportunity (or of the account, when it has none open) and apply it:
+    a win changes the account's plan, seats and ARR for the engine's next run."""
+    o = opportunity
+    plan = outcome_plan(outcome, today, type_=o.type if o else "", name=o.offering_name if o else "")
+    if o is not None:
+        o.status = plan.status
+        o.closed_on = today if plan.status.startswith("closed") else None
+        o.closed_reason = reason
+        o.follow_up_on = plan.revisit_on if outcome == "maybe" else None
+        session.add(o)
+        if outcome == "won":
+            _apply_win(session, o, today)
     row = db.Outcome(
         account_id=account_id,
         outcome=outcome,
@@ -91,24 +108,54 @@ def record_outcome(
         recorded_on=today,
         revisit_on=plan.revisit_on,
         recorded_by=by,
-        offering=opps[0].offering if opps else "",
-        opportunity_id=opps[0].id if opps else None,
+        offering=o.offering if o else "",
+        opportunity_id=o.id if o else None,
     )
     session.add(row)
-    log(session, "outcome", actor=by, account_id=account_id, outcome=outcome, reason=reason)
-    return row, opps
+    log(
+        session,
+        "outcome",
+        actor=by,
+        account_id=account_id,
+        outcome=outcome,
+        reason=reason,
+        offering=o.offering if o else "",
+    )
+    return row
 
 
-def set_status(session: Session, account_id: str, status: str, by: str) -> list[db.Opportunity]:
-    opps = open_opportunities(session, account_id=account_id)
+def _apply_win(session: Session, opp: db.Opportunity, today: date) -> None:
+    account = session.get(db.Account, opp.account_id)
+    if account is None:
+        return
+    before = account.arr
+    if opp.type == "upsell":
+        account.plan = opp.offering
+    if opp.type == "seats" and account.seats_purchased:
+        account.seats_purchased += opp.seats_to_add
+    if opp.currency == account.currency:
+        account.arr = before + opp.est_value
+    session.add(account)
+    session.add(
+        db.ArrChange(
+            account_id=account.account_id,
+            changed_on=today,
+            arr_before=before,
+            arr_after=account.arr,
+            reason="expansion",
+            opportunity_id=opp.id,
+        )
+    )
+
+
+def set_status(session: Session, opps: list[db.Opportunity], status: str, by: str) -> None:
     for opp in opps:
         opp.status = status
         session.add(opp)
-    log(session, f"opportunity_{status}", actor=by, account_id=account_id)
-    return opps
+        log(session, f"opportunity_{status}", actor=by, account_id=opp.account_id, offering=opp.offering)
 
 
-def snooze(session: Session, account_id: str, today: date, by: str, days: int = 30) -> date:
+def snooze(session: Session, *, account_id: str, today: date, by: str, days: int) -> date:
     until = today + timedelta(days=days)
     for opp in open_opportunities(session, account_id=account_id):
         opp.snoozed_until = until
@@ -121,20 +168,134 @@ def snoozed(session: Session, today: date) -> dict[str, str]:
     """Accounts a CSM set aside: account id → why, for the digest's held-back list."""
     rows = session.execute(
         select(db.Opportunity.account_id, db.Opportunity.snoozed_until).where(
-            db.Opportunity.snoozed_until >= today
+            db.Opportunity.snoozed_until >= today  # type: ignore[operator]
         )
-    )  # type: ignore[operator]
-    return {r[0]: f"snoozed until {r[1].isoformat()}" for r in rows}
+    )
+    return {r.account_id: f"snoozed until {r.snoozed_until.isoformat()}" for r in rows}
 
 
-def not_relevant(session: Session, account_id: str, by: str) -> list[str]:
-    """Store "not relevant" against each signal of the open opportunities, and close them as lost."""
+def not_relevant(session: Session, *, account_id: str, by: str, today: date, signal: str = "") -> list[str]:
+    """Store "not relevant" against the open opportunities' signals (or the one named) and close the
+    opportunities it raised as lost, so the feedback counts where the signal is measured."""
     signals = []
     for opp in open_opportunities(session, account_id=account_id):
-        for name in opp.signals or []:
+        names = [n for n in opp.signals or [] if not signal or n == signal]
+        if signal and not names:
+            continue
+        for name in names:
             session.add(db.SignalFeedback(account_id=account_id, opportunity_id=opp.id, signal=name, by=by))
             signals.append(name)
-        opp.status = "closed_lost"
+        opp.status, opp.closed_on, opp.closed_reason = "closed_lost", today, "not relevant"
         session.add(opp)
     log(session, "not_relevant", actor=by, account_id=account_id, signals=signals)
     return signals
+
+
+def not_relevant_counts(session: Session) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name in session.scalars(select(db.SignalFeedback.signal)):
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+# --- reading the history: the pipeline's rows and what learning reads -------------------------
+
+
+@dataclass(frozen=True)
+class PipelineRow:
+    """One tracked opportunity with the account facts the pipeline groups by."""
+
+    account_id: str
+    type: str
+    offering: str
+    offering_name: str
+    status: str
+    est_value: float
+    currency: str
+    created_on: date
+    closed_on: date | None
+    owner_email: str
+    signals: tuple[str, ...]
+    country: str
+    industry: str
+    arr: float
+    start_date: date
+
+
+def pipeline_rows(session: Session) -> list[PipelineRow]:
+    q = select(
+        db.Opportunity.account_id,
+        db.Opportunity.type,
+        db.Opportunity.offering,
+        db.Opportunity.offering_name,
+        db.Opportunity.status,
+        db.Opportunity.est_value,
+        db.Opportunity.currency,
+        db.Opportunity.created_on,
+        db.Opportunity.closed_on,
+        db.Opportunity.owner_email,
+        db.Opportunity.signals,
+        db.Account.country,
+        db.Account.industry,
+        db.Account.arr,
+        db.Account.start_date,
+    ).join(db.Account, db.Account.account_id == db.Opportunity.account_id)  # type: ignore[arg-type]
+    return [
+        PipelineRow(**{**r._asdict(), "signals": tuple(r.signals or ()), "industry": r.industry or ""})
+        for r in session.execute(q)
+    ]
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account_id: str
+    country: str
+    currency: str
+    arr: float
+    start_date: date
+    churned_on: date | None
+
+
+def account_rows(session: Session) -> list[AccountRow]:
+    q = select(
+        db.Account.account_id,
+        db.Account.country,
+        db.Account.currency,
+        db.Account.arr,
+        db.Account.start_date,
+        db.Account.churned_on,
+    )
+    return [AccountRow(**r._asdict()) for r in session.execute(q)]
+
+
+@dataclass(frozen=True)
+class ArrRow:
+    account_id: str
+    changed_on: date
+    arr_before: float
+    arr_after: float
+    reason: str
+
+
+def arr_changes(session: Session) -> list[ArrRow]:
+    q = select(
+        db.ArrChange.account_id,
+        db.ArrChange.changed_on,
+        db.ArrChange.arr_before,
+        db.ArrChange.arr_after,
+        db.ArrChange.reason,
+    ).order_by(db.ArrChange.changed_on)
+    return [ArrRow(**r._asdict()) for r in session.execute(q)]
+
+
+def learned(session: Session) -> Learned:
+    """What every decided opportunity says about its signals; recomputed on each read, never stored."""
+    q = (
+        select(db.Opportunity.signals, db.Opportunity.type, db.Account.country, db.Opportunity.status)
+        .join(db.Account, db.Account.account_id == db.Opportunity.account_id)  # type: ignore[arg-type]
+        .where(db.Opportunity.status.in_(("closed_won", "closed_lost")))  # type: ignore[attr-defined]
+    )
+    return observe(
+        Decided(tuple(r.signals or ()), r.type, r.country, r.status == "closed_won")
+        for r in session.execute(q)
+    )

@@ -29,13 +29,24 @@ def test_button_clicks_ack_with_an_empty_200(slack: Harness) -> None:
     assert response.status_code == 200 and response.text == ""
 
 
-def test_mark_proposed_tracks_and_moves_the_opportunities(slack: Harness) -> None:
+def test_mark_proposed_asks_which_offer_then_moves_that_one_only(slack: Harness) -> None:
     slack.click("proposed:6", "ID-001")
-    body = slack.answer("c1").body
-    assert body["response_type"] == "ephemeral" and body["replace_original"] is False
+    chooser = slack.answer("c1").body
+    assert chooser["response_type"] == "ephemeral" and chooser["replace_original"] is False
+    assert "Which offer for Kopi Nusantara? It has 2 open." in chooser["text"]
+    assert [v for _, a, v in buttons(chooser["blocks"]) if a == "proposed"] == [
+        "ID-001|tier2",
+        "ID-001|accounting",
+    ]
+    slack.click("proposed:0", "ID-001|tier2", url="c2")
+    body = slack.answer("c2").body
+    assert body["replace_original"] is True  # the question is replaced by what happened
     assert body["blocks"][0]["text"]["text"] == "Marked as proposed: Kopi Nusantara"
-    assert ("Record outcome", "outcome", "ID-001") in buttons(body["blocks"])
-    assert {o.status for o in _open(slack, "ID-001")} == {"proposed"}
+    assert ("Record outcome", "outcome", "ID-001|||tier2") in buttons(body["blocks"])
+    assert {(o.offering, o.status) for o in _open(slack, "ID-001")} == {
+        ("tier2", "proposed"),
+        ("accounting", "identified"),
+    }
 
 
 def test_snooze_keeps_the_account_out_of_the_digest_for_30_days(slack: Harness) -> None:
@@ -54,9 +65,16 @@ def test_record_outcome_offers_the_four_outcomes_then_records_one_in_place(slack
     choices = buttons(chooser["blocks"])
     assert [v for _, _, v in choices] == ["ID-001|won", "ID-001|lost", "ID-001|no", "ID-001|maybe"]
     slack.click("outcome:3", "ID-001|maybe", url="c2")
-    recorded = slack.answer("c2").body
+    which = slack.answer("c2").body  # two offers are open: which one was it?
+    assert [v for _, _, v in buttons(which["blocks"])][:2] == [
+        "ID-001|maybe||tier2",
+        "ID-001|maybe||accounting",
+    ]
+    slack.click("outcome:1", "ID-001|maybe||accounting", url="c3")
+    recorded = slack.answer("c3").body
     assert recorded["replace_original"] is True  # the chooser is replaced by what happened
     assert "A maybe recorded for Kopi Nusantara" in recorded["text"]
+    assert "1-month free trial of the Accounting Module add-on" in recorded["text"]
 
 
 def test_not_relevant_stores_feedback_and_closes(slack: Harness) -> None:
@@ -140,7 +158,7 @@ def test_a_stale_or_forged_button_value_is_refused_politely(slack: Harness) -> N
 
 
 def test_app_home_shows_the_callers_open_opportunities_and_top_accounts(slack: Harness) -> None:
-    slack.click("proposed:6", "ID-001")
+    slack.click("proposed:6", "ID-001|tier2")
     slack.answer("c1")
     slack.event({"type": "app_home_opened", "user": DEWI, "tab": "home", "channel": "D0DEWI"})
     publish = slack.fake.wait_for("views.publish")[0].body

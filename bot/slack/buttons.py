@@ -12,7 +12,7 @@ from bot.slack import home
 from bot.slack.commands import with_share
 from bot.slack.identity import Caller
 from bot.slack.runtime import SlackRuntime, failure, refusal
-from handlers.actions import ACTIONS, WORKFLOW_ACTIONS, as_text, handle_action
+from handlers.actions import ACTIONS, CHOICE_ACTIONS, WORKFLOW_ACTIONS, as_text, handle_action
 from handlers.context import Context
 from handlers.reply import Reply, notice
 
@@ -50,8 +50,8 @@ def run_action(rt: SlackRuntime, body: dict[str, Any], context: BoltContext) -> 
     text = as_text(action, value)
     if text:
         reply = with_share(rt, reply, text)
-    # A suggestion list or an outcome chooser has done its job: the answer takes its place.
-    replace = action == "pick" or (action == "outcome" and "|" in value)
+    # A suggestion list or a chooser (outcome, which offer) has done its job: the answer takes its place.
+    replace = action == "pick" or (action in CHOICE_ACTIONS and "|" in value)
     _answer(rt, body, caller, reply, replace=replace)
     if action in WORKFLOW_ACTIONS or action == "outcome":
         home.publish_if_home(rt, body, caller)
