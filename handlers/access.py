@@ -27,42 +27,44 @@ def is_lead(csm: db.Csm | None) -> bool:
     return bool(csm and (csm.role or "").lower() == LEAD)
 
 
-def operator_notice(session: Session, ctx: Context) -> str:
-    """On the console `--as` someone who is not a CSM: say whose console it is and what a CSM would see."""
+def operator_notice(session: Session, ctx: Context) -> tuple[str, ...]:
+    """On the console `--as` someone who is not a CSM: whose console it is, what a CSM would see, and the
+    CSMs one could ask as (no lines otherwise)."""
     if ctx.channel != "console" or not ctx.caller_email or caller(session, ctx) is not None:
-        return ""
+        return ()
     return (
         f"{ctx.caller_email} is not a registered CSM, so this answer is the operator's view of the console "
-        "(every team's accounts). On Slack or WhatsApp they would be told: “" + NOT_REGISTERED + "” "
+        "(every team's accounts). On Slack or WhatsApp they would be told: “" + NOT_REGISTERED + "”",
         "A CSM sees their own team's accounts; a lead (role lead in csms.csv) sees every team's. "
-        "Use --as with a CSM's email to see what they see. " + csm_choices(session)
+        "Use --as with a CSM's email to see what they see.",
+        csm_choices(session),
     )
 
 
-def account_refusal(session: Session, ctx: Context, account_id: str) -> str:
-    """Why this caller may not see or record this account, or "" when they may."""
+def account_refusal(session: Session, ctx: Context, account_id: str) -> tuple[str, str] | None:
+    """(what, why and what to do) when this caller may not see or record this account, else None."""
     csm = caller(session, ctx)
     account = session.get(db.Account, account_id)
     if csm is None or account is None or is_lead(csm) or account.team == csm.team:
-        return ""
+        return None
     owner = session.get(db.Csm, account.csm_email)
     who = f" (owner: {owner.name})" if owner else ""
     ask = f"{owner.name} or your lead" if owner else "your lead"
     return (
-        f"{account.name} is team {account.team}'s account{who}; you are in team {csm.team}, and a CSM "
-        f"sees and records only their own team's accounts. Ask {ask} (a lead, role lead in csms.csv, "
-        "sees every team)."
+        f"{account.name} is team {account.team}'s account{who}.",
+        f"You are in team {csm.team}, and a CSM sees and records only their own team's accounts. "
+        f"Ask {ask} (a lead, role lead in csms.csv, sees every team).",
     )
 
 
-def team_refusal(session: Session, ctx: Context, team: str) -> str:
-    """Why this caller may not see another team's digest, or "" when they may."""
+def team_refusal(session: Session, ctx: Context, team: str) -> tuple[str, str] | None:
+    """(what, why and what to do) when this caller may not see this team's digest, else None."""
     csm = caller(session, ctx)
     if csm is None or is_lead(csm) or csm.team == team:
-        return ""
+        return None
     return (
-        f"The {team} digest is for team {team}; you are in team {csm.team}. Ask for `digest` (yours), "
-        "or ask your lead (role lead in csms.csv sees every team)."
+        f"The {team} digest is for team {team}; you are in team {csm.team}.",
+        "Ask for `digest` (your team's), or ask your lead (role lead in csms.csv sees every team).",
     )
 
 

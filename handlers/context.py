@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
 from handlers.reply import Reply
+
+MEMORY_TTL = timedelta(hours=4)  # how long the account a user last talked about is remembered
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,16 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from handlers.access import caller, team_refusal
 from handlers.assessing import assess_team
 from handlers.commands import Command
-from handlers.context import Context
+from handlers.context import MEMORY_TTL, Context
 from handlers.present import TYPE_WORDS, money
 from handlers.reply import Button, Reply, Section, notice
 from playbooks.digest import Digest, build
 from playbooks.model import Assessment
 from storage import models as db
+from storage.memory import recall
 from storage.repository import teams
 from storage.tracking import open_opportunities, snoozed
 
@@ -48,15 +50,34 @@ def compose(session: Session, team: str, day: date, cap: int | None = None) -> t
 
 
 def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
-    team = command.account.strip()
-    if not team and ctx.caller_email and (csm := session.get(db.Csm, ctx.caller_email)):
-        team = csm.team
     known = [t.team for t in teams(session)]
-    if not team and known:
-        team = known[0]
+    team, why = which_team(session, command, ctx, known)
     if team not in known:
         return notice("digest", f"Unknown team “{team}”. Teams: {', '.join(known) or 'none yet'}.")
-    return compose(session, team, ctx.today, ctx.digest_cap)[0]
+    if refused := team_refusal(session, ctx, team):
+        return notice("digest", *refused)
+    reply = compose(session, team, ctx.today, ctx.digest_cap)[0]
+    if why:  # nobody said whose digest: say which team this is, why, and the others
+        reply.sections.insert(0, Section(lines=(why,)))
+        reply.data["team_chosen"] = why
+    return reply
+
+
+def which_team(session: Session, command: Command, ctx: Context, known: list[str]) -> tuple[str, str]:
+    """(team, why it was chosen): as typed, else the CSM's own; on the operator's console, the team of
+    the account asked about last, else the first team, with a sentence saying so ("" when obvious)."""
+    if command.account.strip():
+        return command.account.strip(), ""
+    if csm := caller(session, ctx):
+        return csm.team, ""
+    if not known:
+        return "", ""
+    others = f"Teams: {', '.join(known)} — `digest TEAM` for another, or ask as a CSM (--as EMAIL)."
+    last = session.get(db.Account, recall(session, ctx.user_key, MEMORY_TTL)) if ctx.user_key else None
+    if last is not None and last.team in known:
+        why = f"the team of {last.name}, the account asked about last"
+        return last.team, f"No team given, so this is {last.team}: {why}. {others}"
+    return known[0], f"No team given and not asking as a CSM, so this is {known[0]}: the first team. {others}"
 
 
 def digest_json(d: Digest) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 from sqlmodel import Session
 
@@ -14,7 +13,7 @@ from handlers.access import NOT_REGISTERED, account_refusal, caller, operator_no
 from handlers.accounts import find
 from handlers.assessing import NoCatalog
 from handlers.commands import Command, options_of
-from handlers.context import AfterCommit, Context
+from handlers.context import MEMORY_TTL, AfterCommit, Context
 from handlers.reply import Button, Reply, Section, notice
 from handlers.understanding.converse import converse
 from storage.db import session_scope
@@ -37,7 +36,6 @@ HANDLERS: dict[str, Handler] = {
     "question": questions.handle,  # free text only: "when do they renew?"
 }
 ACCOUNT_COMMANDS = {"prep", "expansion", "draft", "objection", "outcome", "question"}
-MEMORY_TTL = timedelta(hours=4)
 __all__ = ["NOT_REGISTERED", "handle", "handle_text"]  # NOT_REGISTERED: the button actions say it too
 
 
@@ -89,9 +87,9 @@ def _run(command: Command, ctx: Context) -> Reply:
         return notice(
             command.name, f"Sorry, something went wrong on my side (ref {ctx.request_id}). Please try again."
         )
-    if notice_text:
-        reply.sections.insert(0, Section("Operator's console", lines=(notice_text,)))
-        reply.data["notice"] = notice_text
+    if notice_text and reply.ok:
+        reply.sections.insert(0, Section("Operator's console", lines=notice_text))
+        reply.data["notice"] = " ".join(notice_text)
     return reply
 
 
@@ -106,7 +104,7 @@ def _admit(session: Session, command: Command, ctx: Context) -> tuple[Reply | No
         return miss, ""
     why = account_refusal(session, ctx, account_id)
     if why:
-        refused = notice(command.name, why)
+        refused = notice(command.name, *why)
         refused.data["refused"] = {"account_id": account_id, "reason": "other team"}
         return refused, ""
     return None, account_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
+from handlers.access import caller, csm_choices
 from handlers.assessing import catalog_or_fail
 from handlers.commands import Command
 from handlers.context import Context
@@ -16,8 +17,8 @@ from storage.repository import load_accounts
 
 
 def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
-    if not ctx.caller_email:
-        return notice("mine", "Whose accounts? Run it as a CSM (`--as EMAIL` on the console).")
+    if caller(session, ctx) is None:
+        return notice("mine", "Whose accounts?", whose(session, ctx), csm_choices(session))
     catalog = catalog_or_fail(session)
     ids = list(session.scalars(select(db.Account.account_id).where(db.Account.csm_email == ctx.caller_email)))
     assessed = [assess(d, catalog, ctx.today) for d in load_accounts(session, ids, today=ctx.today)]
@@ -33,3 +34,9 @@ def handle(command: Command, ctx: Context, session: Session, account_id: str | N
         sections=[Section(lines=tuple(lines) or ("No accounts are assigned to you.",))],
         data={"accounts": [account_json(a.account) for a in assessed]},
     )
+
+
+def whose(session: Session, ctx: Context) -> str:
+    """Why there is no "mine" here, and how to ask as a CSM."""
+    who = f"{ctx.caller_email} is not a registered CSM. " if ctx.caller_email else ""
+    return f"{who}Ask as a CSM: `expansion mine` with --as EMAIL."
