@@ -1,6 +1,7 @@
 """`expansion-bot ask "expansion X"` as a whole process, the way a script or a cron job calls it: start,
-imports, database, answer, exit. LangChain, Bolt and Twilio are imported only by the commands that need
-them, so this stays well under a second.
+imports, schema check, database, answer, exit; next to its floor, `python -c "import sqlmodel"`, run
+alternately with it so both see the same load. LangChain, Bolt and Twilio are imported only by the
+commands that need them.
 
     .venv/bin/python bench/ask_process.py              # 7 runs on the demo (SQLite)
     .venv/bin/python bench/ask_process.py --runs 15 --json /tmp/ask.json
@@ -33,16 +34,25 @@ def main() -> None:
         cli = [sys.executable, "-m", "bot"]
         subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True)
         figures: dict[str, float] = {}
+        floors: list[float] = []
         for question in QUESTIONS:
             times = []
             for _ in range(args.runs):
-                started = time.perf_counter()
-                subprocess.run([*cli, "ask", question], env=env, check=True, capture_output=True)
-                times.append(time.perf_counter() - started)
+                times.append(timed([*cli, "ask", question], env))
+                floors.append(timed([sys.executable, "-c", "import sqlmodel"], env))
             figures[question] = statistics.median(times)
             print(f'`ask "{question}"` as a whole process: median {figures[question]:.2f} s over {args.runs}')
+        floor = statistics.median(floors)
+        print(f'floor, `python -c "import sqlmodel"`: median {floor:.2f} s over {len(floors)}')
     if args.json:
-        args.json.write_text(json.dumps({"runs": args.runs, "median_s": figures}, indent=2), "utf-8")
+        result = {"runs": args.runs, "median_s": figures, "floor_s": floor}
+        args.json.write_text(json.dumps(result, indent=2), "utf-8")
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

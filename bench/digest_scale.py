@@ -1,66 +1,111 @@
-"""Digest at scale: N accounts × 13 weekly snapshots, against a bare grouped SQL scan of the same rows.
+"""Digest at scale against its floor, measured side by side: N accounts in four teams × 13 weekly snapshots.
 
-    .venv/bin/python bench/digest_scale.py                 # 100k accounts on SQLite
-    .venv/bin/python bench/digest_scale.py --accounts 10000 20000 50000 100000   # linearity
-    .venv/bin/python bench/digest_scale.py --url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/digest_scale.py                          # 10k, 100k and 300k accounts, SQLite
+    .venv/bin/python bench/digest_scale.py --accounts 2000 --pg postgresql+psycopg://postgres@127.0.0.1:5432
 
-Also times one `expansion` command inside this process on the large database.
+Figures, each next to its floor from the same run:
+- one team's digest as a whole process (`expansion-bot digest --team … --json`) against a whole process
+  that only runs a bare grouped scan of that team's usage rows through the driver;
+- every team's digest in one process (as the morning scheduler runs them) against one bare grouped scan
+  of every usage row;
+- one `expansion` command inside a running process.
+On PostgreSQL the bench creates its own database on that server and drops it afterwards (bench/pg.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from sqlalchemy import insert, text
-from sqlmodel import SQLModel
-
-from handlers.commands import Command
-from handlers.context import Context
-from handlers.digest import compute
-from handlers.dispatch import handle
-from storage import models as db
-from storage.db import make_engine, session_scope
-from storage.usage_summary import refresh
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 TODAY = date(2026, 11, 24)
-DEMO_DIR = Path(__file__).resolve().parents[1] / "storage" / "demo"
-TEAM = "bench"
+TEAMS = ("team0", "team1", "team2", "team3")
 BATCH = 20_000
+SCAN = {
+    "team": (
+        "SELECT u.account_id, count(*), max(u.active_users), min(u.active_users), sum(u.actions), "
+        "max(u.feature_adoption) FROM usage u JOIN account a ON a.account_id = u.account_id "
+        "WHERE a.team = {p} AND u.date >= {p} GROUP BY u.account_id"
+    ),
+    "all": (
+        "SELECT account_id, count(*), max(active_users), min(active_users), sum(actions), "
+        "max(feature_adoption) FROM usage WHERE date >= {p} GROUP BY account_id"
+    ),
+}
 
 
-def populate(engine, n: int, seed: int = 7) -> None:
-    """n accounts in one team, 13 weekly snapshots each; a mix of growing, full and quiet accounts."""
+def bare_scan(url: str, which: str) -> float:
+    """The floor: one grouped scan of the usage rows a digest covers, straight through the driver."""
+    since = (TODAY - timedelta(days=200)).isoformat()
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn: Any = sqlite3.connect(url.split("///", 1)[1])
+        p = "?"
+    else:
+        import psycopg
+
+        conn, p = psycopg.connect(url.replace("postgresql+psycopg", "postgresql")), "%s"
+    started = time.perf_counter()
+    rows = conn.execute(
+        SCAN[which].format(p=p), (TEAMS[0], since) if which == "team" else (since,)
+    ).fetchall()
+    elapsed = time.perf_counter() - started
+    conn.close()
+    assert rows
+    return elapsed
+
+
+def populate(url: str, n: int, seed: int = 7) -> None:
+    """n accounts over four teams, 13 weekly snapshots each; about a quarter of them show a signal."""
     import yaml
+    from sqlalchemy import insert
 
+    from storage import models as db
+    from storage.db import make_engine, upgrade
+    from storage.usage_summary import refresh
+
+    engine = make_engine(url)
+    upgrade(engine)
     rnd = random.Random(seed)
-    SQLModel.metadata.drop_all(engine)
-    SQLModel.metadata.create_all(engine)
+    catalog = yaml.safe_load((ROOT / "storage" / "demo" / "catalog.yaml").read_text("utf-8"))
     with engine.begin() as conn:
-        conn.execute(
-            insert(db.CatalogDoc),
-            [{"id": 1, "document": yaml.safe_load((DEMO_DIR / "catalog.yaml").read_text("utf-8"))}],
-        )
+        conn.execute(insert(db.CatalogDoc), [{"id": 1, "document": catalog}])
         conn.execute(
             insert(db.Team),
-            [{"team": TEAM, "slack_channel": "#bench", "timezone": "Asia/Jakarta", "digest_time": "08:30"}],
+            [
+                {"team": t, "slack_channel": f"#{t}", "timezone": "Asia/Jakarta", "digest_time": "08:30"}
+                for t in TEAMS
+            ],
         )
         conn.execute(
             insert(db.Csm),
             [
-                {"email": f"csm{i}@example.com", "name": f"CSM {i}", "team": TEAM, "timezone": "Asia/Jakarta"}
-                for i in range(50)
+                {
+                    "email": f"csm{i}@example.com",
+                    "name": f"CSM {i}",
+                    "team": TEAMS[i % 4],
+                    "timezone": "Asia/Jakarta",
+                }
+                for i in range(200)
             ],
         )
-        accounts, usage = [], []
+        accounts: list[dict[str, Any]] = []
+        usage: list[dict[str, Any]] = []
         for i in range(n):
             # About a quarter of a real portfolio shows an expansion signal at any time (PLAYBOOK: 20–30% of
             # customers expand in a year); the rest are quiet: seats comfortably free, flat usage, no asks.
@@ -83,8 +128,8 @@ def populate(engine, n: int, seed: int = 7) -> None:
                     "start_date": TODAY - timedelta(days=rnd.randint(30, 900)),
                     "renewal_date": TODAY + timedelta(days=rnd.randint(10, 300)),
                     "health_score": rnd.randint(45, 95),
-                    "csm_email": f"csm{i % 50}@example.com",
-                    "team": TEAM,
+                    "csm_email": f"csm{i % 200}@example.com",
+                    "team": TEAMS[i % 4],
                     "locations": rnd.choice([1, 2, 3, 4]) if signalled else rnd.choice([1, 2]),
                     "tools": rnd.choice([[], ["Jurnal"]]) if signalled else [],
                     "language": "",
@@ -114,82 +159,127 @@ def populate(engine, n: int, seed: int = 7) -> None:
             conn.execute(insert(db.Usage), usage)
         if accounts:
             conn.execute(insert(db.Account), accounts)
-    with session_scope(engine) as session:
-        refresh(session, [f"B-{i:06d}" for i in range(n)])
+        refresh(conn, [f"B-{i:06d}" for i in range(n)])
+    engine.dispose()
 
 
-def bare_scan(engine) -> float:
-    start = time.perf_counter()
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT account_id, count(*), max(active_users), min(active_users), sum(actions), "
-                "max(feature_adoption) FROM usage WHERE date >= :since GROUP BY account_id"
-            ),
-            {"since": TODAY - timedelta(days=200)},
-        ).fetchall()
-    assert rows
-    return time.perf_counter() - start
+def measure(url: str, runs: int) -> dict[str, float]:
+    """In the child: each digest and its floor alternately, `runs` times; medians (a shared machine's load
+    falls on both alike)."""
+    from handlers.digest import compose
+    from storage.db import make_engine, session_scope
 
-
-def run(url: str, n: int) -> dict[str, float]:
     engine = make_engine(url)
-    t0 = time.perf_counter()
-    populate(engine, n)
-    load = time.perf_counter() - t0
-    scan = min(bare_scan(engine) for _ in range(2))
-    start = time.perf_counter()
-    with session_scope(engine) as session:
-        d = compute(session, TEAM, TODAY)
-    digest_s = time.perf_counter() - start
-    ctx = Context(engine=engine, today=TODAY)
-    handle(Command("expansion", account="B-000042"), ctx)  # warm the process, as a server would be
+
+    def digest(teams: tuple[str, ...]) -> float:
+        started = time.perf_counter()
+        for team in teams:  # every team in one process, as the morning scheduler computes them
+            with session_scope(engine) as session:
+                compose(session, team, TODAY)
+        return time.perf_counter() - started
+
+    digest(TEAMS[1:2])  # imports and first connection, as in a running server
+    times: dict[str, list[float]] = {"team_s": [], "team_floor_s": [], "all_s": [], "all_floor_s": []}
+    for _ in range(runs):
+        times["team_floor_s"].append(bare_scan(url, "team"))
+        times["team_s"].append(digest(TEAMS[:1]))
+        times["all_floor_s"].append(bare_scan(url, "all"))
+        times["all_s"].append(digest(TEAMS))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def process_s(url: str, runs: int) -> float:
+    """One team's digest as a whole process: start-up, imports, schema check, digest, JSON out."""
+    env = os.environ | {"DATABASE_URL": url, "TODAY": TODAY.isoformat()}
+    command = [
+        sys.executable,
+        "-m",
+        "bot",
+        "digest",
+        "--team",
+        TEAMS[0],
+        "--date",
+        TODAY.isoformat(),
+        "--json",
+    ]
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env=env, cwd=ROOT)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def expansion_ms(url: str, n: int) -> float:
+    """Median of one `expansion` command inside a warm process, by id and by name as a CSM types it."""
+    from handlers.commands import Command
+    from handlers.context import Context
+    from handlers.dispatch import handle
+    from storage.db import make_engine
+
+    ctx = Context(engine=make_engine(url), today=TODAY)
+    handle(Command("expansion", account="B-000042"), ctx)
     times = []
     for k in range(20):
-        s = time.perf_counter()
         i = (k * 4999) % n
-        by = f"B-{i:06d}" if k % 2 else f"bench account {i:06d}"  # by id, and by name as a CSM types it
-        reply = handle(Command("expansion", account=by), ctx)
-        times.append(time.perf_counter() - s)
+        started = time.perf_counter()
+        reply = handle(Command("expansion", account=f"B-{i:06d}" if k % 2 else f"bench account {i:06d}"), ctx)
+        times.append(time.perf_counter() - started)
         assert reply.ok, reply.text
-    engine.dispose()
-    return {
-        "accounts": n,
-        "populate_s": load,
-        "bare_scan_s": scan,
-        "digest_s": digest_s,
-        "ratio": digest_s / scan,
-        "items": len(d.items),
-        "held_back": len(d.held_back),
-        "expansion_ms_median": sorted(times)[len(times) // 2] * 1000,
-    }
+    return statistics.median(times) * 1000
+
+
+def run(url: str, n: int, runs: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    populate(url, n)
+    figures: dict[str, Any] = {"accounts": n, "populate_s": time.perf_counter() - started}
+    child = subprocess.run(
+        [sys.executable, __file__, "--measure", url, str(runs)], check=True, capture_output=True, text=True
+    )
+    figures |= json.loads(child.stdout)
+    figures["team_ratio"] = figures["team_s"] / figures["team_floor_s"]
+    figures["all_ratio"] = figures["all_s"] / figures["all_floor_s"]
+    figures["team_process_s"] = process_s(url, runs)
+    figures["expansion_ms_median"] = expansion_ms(url, n)
+    return figures
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--accounts", type=int, nargs="+", default=[100_000])
-    parser.add_argument("--url", default="")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--accounts", type=int, nargs="+", default=[10_000, 100_000, 300_000])
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", ""), help="a PostgreSQL server URL")
+    parser.add_argument("--runs", type=int, default=3, help="paired runs per figure (medians)")
     parser.add_argument("--json", type=Path, help="also write the figures here, as JSON")
+    parser.add_argument("--measure", nargs=2, metavar=("URL", "RUNS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    runs = []
+    if args.measure:
+        print(json.dumps(measure(args.measure[0], int(args.measure[1]))))
+        return
+    from pg import own_database
+
+    results: dict[str, list[dict[str, Any]]] = {"sqlite": [], "postgresql": []}
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.accounts:
-            url = args.url or f"sqlite:///{tmp}/bench-{n}.db"
-            r = run(url, n)
-            runs.append(r)
-            print(
-                f"{r['accounts']:>7} accounts × 13 snapshots: digest {r['digest_s']:.2f} s, "
-                f"bare grouped scan {r['bare_scan_s']:.2f} s (×{r['ratio']:.1f}), "
-                f"{int(r['items'])} shown / {int(r['held_back'])} held back; "
-                f"`expansion` in-process {r['expansion_ms_median']:.1f} ms median "
-                f"(populate {r['populate_s']:.0f} s)",
-                flush=True,
-            )
+            databases = [("sqlite", lambda n=n: nullcontext(f"sqlite:///{tmp}/bench-{n}.db"))]
+            if args.pg:
+                databases.append(("postgresql", lambda: own_database(args.pg)))
+            for name, database in databases:
+                with database() as url:
+                    r = run(url, n, args.runs)
+                results[name].append(r)
+                print(
+                    f"{name:<10} {n:>7,} accounts: one team {r['team_s']:.2f} s vs floor "
+                    f"{r['team_floor_s']:.2f} s (×{r['team_ratio']:.1f}), as a whole process "
+                    f"{r['team_process_s']:.2f} s; all teams {r['all_s']:.2f} s vs {r['all_floor_s']:.2f} s "
+                    f"(×{r['all_ratio']:.1f}); `expansion` {r['expansion_ms_median']:.1f} ms "
+                    f"(populate {r['populate_s']:.0f} s)",
+                    flush=True,
+                )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(
-            json.dumps({"database": args.url.split(":")[0] or "sqlite", "runs": runs}, indent=2)
-        )
+        args.json.write_text(json.dumps(results, indent=2), "utf-8")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from bot.settings import Settings
 from handlers.context import Context
-from storage.db import make_engine, upgrade
+from storage.db import ensure_schema, make_engine
 
 
 @cache
@@ -21,9 +21,10 @@ def engine_for(url: str) -> Engine:
 
 
 def ready_engine(settings: Settings) -> Engine:
-    """The database at its newest schema: every command may be the first one run."""
+    """The database at its newest schema: every command may be the first one run (and most find it
+    already there, at the cost of one query)."""
     engine = engine_for(settings.database_url)
-    upgrade(engine)
+    ensure_schema(engine)
     return engine
 
 

@@ -9,8 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, cast, exists, func, literal, or_, select, true
-from sqlalchemy import String as SqlString
+from sqlalchemy import (
+    Column,
+    Connection,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from playbooks.digest import SignalBar
@@ -25,13 +41,30 @@ T = db.Ticket.__table__.c
 G = db.Goal.__table__.c
 
 
-def team_candidates(team: str, bar: SignalBar) -> Select[Any]:
-    """SELECT account_id of the team's accounts that pass the bar (a subquery for every read)."""
-    return (
+SCOPE = Table(
+    "digest_scope", MetaData(), Column("account_id", String, primary_key=True), prefixes=["TEMPORARY"]
+)
+
+
+def team_candidates(conn: Connection, team: str, bar: SignalBar) -> Select[Any]:
+    """SELECT account_id of the team's accounts that pass the bar. The bar is applied once, into a
+    temporary table of this connection, which every read of the digest then joins by key."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS digest_scope (account_id text PRIMARY KEY) ON COMMIT DROP"
+        )
+    else:
+        conn.exec_driver_sql(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS digest_scope (account_id TEXT PRIMARY KEY)"
+        )
+    conn.execute(delete(SCOPE))
+    passing = (
         select(A.account_id)
         .select_from(db.Account.__table__.outerjoin(db.UsageSummary.__table__, S.account_id == A.account_id))
         .where(A.team == team, could_signal(bar))
     )
+    conn.execute(insert(SCOPE).from_select(["account_id"], passing))
+    return select(SCOPE.c.account_id)
 
 
 def could_signal(bar: SignalBar) -> ColumnElement[bool]:
@@ -55,10 +88,8 @@ def could_signal(bar: SignalBar) -> ColumnElement[bool]:
     goal = exists().where(
         G.account_id == A.account_id, G.status == "achieved", G.achieved_on >= bar.recent_since
     )
-    tools = and_(A.tools.is_not(None), cast(A.tools, SqlString).not_in(["[]", "null"]))
-    return or_(
-        no_summary, power, seats, growth, revenue, ticket, goal, tools, *(_rule(r) for r in bar.rules)
-    )
+    tools = and_(A.tools.is_not(None), cast(A.tools, String).not_in(["[]", "null"]))
+    return or_(no_summary, power, seats, growth, revenue, ticket, goal, tools, *(_rule(r) for r in bar.rules))
 
 
 def _rule(rule: Rule) -> ColumnElement[bool]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+import re
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 DEFAULT_URL = "sqlite:///expansion_bot.db"
@@ -48,13 +50,41 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+MIGRATIONS = Path(__file__).parent / "migrations"
+REVISION = re.compile(r"^(down_)?revision\s*(?::[^=]*)?=\s*['\"]?([\w-]+|None)['\"]?", re.MULTILINE)
+
+
+def head_revisions() -> set[str]:
+    """The newest migration(s), read from the files' `revision` lines: no need to import Alembic."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for down, value in REVISION.findall(path.read_text("utf-8")):
+            (parents if down else revisions).add(value)
+    return revisions - parents
+
+
+def stored_revisions(engine: Engine) -> set[str]:
+    """The revision(s) the database says it is at; none when it has no migration table yet."""
+    try:
+        with engine.connect() as conn:
+            return {r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+    except DBAPIError:
+        return set()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Upgrade only when the stored revision is not the newest: one small query for every command."""
+    if stored_revisions(engine) != head_revisions():
+        upgrade(engine)
+
+
 def upgrade(engine: Engine) -> None:
     """Apply the Alembic migrations up to head on this engine's database."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -44,7 +44,7 @@ class Reader:
         for f in fields(cls):
             if f.name in table.c:
                 col = table.c[f.name]
-                self.columns[f.name] = func.coalesce(col, "") if f.type == "str" else col
+                self.columns[f.name] = func.coalesce(col, "") if f.type == "str" and col.nullable else col
 
     def make(self, values: dict[str, Any]) -> Any:
         for name in self.tuples:
@@ -82,8 +82,8 @@ def load_accounts(
     for (`with_usage`, for one account's writers) or when a summary is missing or newer than `today`.
     """
     today = today or date.today()
-    scope = _scope(ids, team, bar)
     conn = session.connection()
+    scope = _scope(conn, ids, team, bar)
     accounts = [ACCOUNT.make(v) for v in _named(conn, ACCOUNT.columns, A.account_id.in_(scope))]
     if not accounts:
         return []
@@ -118,12 +118,12 @@ def load_accounts(
     ]
 
 
-def _scope(ids: Iterable[str] | None, team: str | None, bar: SignalBar | None) -> Any:
+def _scope(conn: Connection, ids: Iterable[str] | None, team: str | None, bar: SignalBar | None) -> Any:
     """Which accounts to read: the ids given, or a subquery (the team's, past the bar when given)."""
     if ids is not None:
         return list(dict.fromkeys(ids))
     if team is not None and bar is not None:
-        return team_candidates(team, bar)
+        return team_candidates(conn, team, bar)
     q = select(A.account_id)
     return q.where(A.team == team) if team is not None else q
 
