@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import cache
 
-from playbooks import quotes
+from playbooks import calendar, quotes
 from playbooks.config import thresholds
 from playbooks.model import AccountData, Quote, Timing
 
@@ -86,6 +86,12 @@ def guard(
         waits.append(f"budget tight{horizon}: {budget.cited}")
         if budget.until:
             revisit.append(budget.until)
+    if big := calendar.season(acct.country, today):  # nobody decides in the week of Lebaran or Songkran
+        wait_codes.append("holiday")
+        waits.append(
+            f"around {big.name} ({big.when}): after the holiday, revisit on {big.resume_on.isoformat()}"
+        )
+        revisit.append(big.resume_on)
 
     maybes = [
         o
@@ -170,6 +176,8 @@ def timing_score(data: AccountData, timing: Timing, stakeholders: str) -> tuple[
         return 3, "blocked: " + timing.reasons[0]
     if "budget_tight" in timing.wait_codes:
         return 4, "budget constraints mentioned: " + timing.waits[timing.wait_codes.index("budget_tight")]
+    if "holiday" in timing.wait_codes:
+        return 5, "a major holiday is near: " + timing.waits[timing.wait_codes.index("holiday")]
     if stakeholders == "champion_left":
         return 4, "champion has left; relationship needs rebuilding"
     if "post_milestone" in timing.moments or "after_qbr" in timing.moments:
