@@ -131,7 +131,7 @@ def _answer(u: Understanding, ctx: Context, run: Run, accounts: list[tuple[str, 
 def _assumed(command: Command, reply: Reply, w: dict[str, str]) -> list[str]:
     """What a strict command with a word we did not understand fell back to, as the reply shows it."""
     out = []
-    channel = reply.data.get("channel") or ""
+    channel = (reply.data.get("draft") or {}).get("channel", "")
     if command.name == "draft" and not command.channel and channel:
         out.append(w["channel_default"].format(channel=channel))
     language = reply.data.get("language") or ""

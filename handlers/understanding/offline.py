@@ -114,7 +114,7 @@ def understand(
             not_understood = tuple(w for w in not_understood if w not in typed.split())
         elif recent is not None:
             account_id, from_memory = recent.account_id, True
-    if recent is not None and account_id == recent.account_id:
+    if recent is not None and account_id == recent.account_id and hint is None:
         options = _carried(intent, recent, options)
     command = _command(intent, account_id or typed, topic, options, language)
     return Understanding(
@@ -222,7 +222,7 @@ def _carried(intent: str, recent: Recent, options: dict[str, str]) -> dict[str, 
     carried: dict[str, str] = {}
     if intent == recent.command:
         carried = {k: v for k, v in recent.options.items() if k in {"channel", "language", "objection"}}
-    elif intent in LANGUAGE_OPTIONS and recent.options.get("language"):
+    elif intent in LANGUAGE_OPTIONS and recent.command in LANGUAGE_OPTIONS and recent.options.get("language"):
         carried = {"language": recent.options["language"]}
     return carried | options
 
