@@ -21,6 +21,7 @@ from playbooks import calendar
 from playbooks.assess import assess
 from storage import models as db
 from storage.db import session_scope
+from storage.importer import ImportFailed, import_paths
 
 # Eid al-Fitr 2027 in Indonesia: Wednesday 10 and Thursday 11 March (estimated by the holidays package)
 EID = date(2027, 3, 10)
@@ -152,3 +153,34 @@ def test_digest_json_for_a_holiday_names_it(env_db: str) -> None:
         runner.invoke(app, ["digest", "--team", "jakarta", "--date", "2027-03-09", "--json"]).output
     )
     assert "holiday" not in normal
+
+
+TEAMS = "team,slack_channel,timezone,digest_time,country\n{rows}"
+CSV = {
+    "catalog.yaml": "currency: IDR\nplans:\n  - {code: tier1, name: Tier 1, price: 4500000}\n",
+    "csms.csv": "email,name,team\ndewi@example.com,Dewi,jakarta\n",
+}
+
+
+def import_teams(engine: Engine, tmp_path, rows: str) -> None:
+    for name, text in {**CSV, "teams.csv": TEAMS.format(rows=rows)}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    import_paths(engine, [tmp_path])
+
+
+def test_teams_csv_takes_an_optional_country_with_a_state(engine: Engine, tmp_path) -> None:
+    import_teams(
+        engine, tmp_path, "jakarta,#cs,Asia/Jakarta,08:30,\nkl,#kl,Asia/Kuala_Lumpur,08:30,my-selangor\n"
+    )
+    with session_scope(engine) as s:
+        assert s.get(db.Team, "jakarta").country is None  # the timezone decides: ID
+        assert s.get(db.Team, "kl").country == "MY-10"
+    assert calendar.holiday_on("MY-10", date(2027, 12, 11)) == "Birthday of The Sultan of Selangor"
+
+
+def test_a_bad_team_country_is_refused_with_the_states_it_could_be(engine: Engine, tmp_path) -> None:
+    with pytest.raises(ImportFailed) as failed:
+        import_teams(engine, tmp_path, "kl,#kl,Asia/Kuala_Lumpur,08:30,MY-XX\n")
+    assert "teams.csv:2: country: MY has no state 'XX' (states: JHR" in failed.value.errors[0]
+    with session_scope(engine) as s:
+        assert s.get(db.Team, "kl") is None  # all or nothing
