@@ -46,6 +46,7 @@ def handle(command: Command, ctx: Context, session: Session, account_id: str | N
             "question",
             w["title"].format(name=acct.name, topic="?"),
             sections=[Section(lines=(w["can_answer"].format(name=acct.name),))],
+            buttons=_next(acct),
             ok=False,
             data={"account": account_json(acct), "topic": None, "language": language},
         )

@@ -91,6 +91,8 @@ def understand(
     if intent is None and (options or hits["pronouns"]) and recent is not None and not named:
         intent = _follow_up_intent(recent, options)
         topic = recent.options.get("topic", "") if intent == "question" else ""
+    if intent is None and found.account_id and ("?" in text or hits["question_words"]):
+        intent = "question"  # about an account, but not what we can answer: say what we can
     if intent is None:
         return Understanding(
             "unknown", language=language, account_id=found.account_id or "", candidates=found.suggestions
