@@ -663,6 +663,8 @@ def test_a_self_referring_alias_and_an_oversized_catalog_are_refused(loaded: Eng
     write("catalog.yaml", CATALOG + "loop: &loop [1, *loop]\n")
     (error,) = errors_of(loaded, "catalog.yaml")
     assert error.startswith("catalog.yaml:") and "refers to the value that contains it" in error
+    write("catalog.yaml", "[" * 5000 + "]" * 5000 + "\n")
+    assert errors_of(loaded, "catalog.yaml") == ["catalog.yaml: refused: nested too deeply to be a catalog"]
     write("catalog.yaml", CATALOG + "# padding\n" * 120_000)
     (error,) = errors_of(loaded, "catalog.yaml")
     assert error.startswith("catalog.yaml: refused: the file is") and "at most 1,048,576" in error
