@@ -1,8 +1,8 @@
-"""Posts a team's morning digest to Slack exactly once: claimed in the database, posted, then marked sent.
+"""The Slack transport of the outbox for team digests: posted exactly once, and found again if unmarked.
 
-The (team, day) DigestDelivery row is inserted under its unique constraint and taken with one conditional
-UPDATE (`pending`, or `sending` with a claim older than LEASE) before anything is posted, so two
-schedulers, a restart or `digest --send` run twice never post twice. Only the claimant composes the
+The (team, day) row is taken in the outbox (storage/outbox.py: `pending`, or `sending` with a claim
+older than LEASE) before anything is posted, so two schedulers, a restart or `digest --send` run twice
+never post twice. Only the claimant composes the
 message and records the day's new opportunities. A failed round puts the row back to `pending`;
 `retry_pending` (every minute, from the scheduler) sends it once Slack is back, marked late. A round
 after the first looks for its own message (by metadata) in the channel first, so a process that died
@@ -23,16 +23,17 @@ from datetime import time as dtime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 
 from bot.settings import Settings
 from handlers.digest import compose
 from handlers.reply import Reply
+from playbooks.calendar import holiday_on, team_region
 from storage import models as db
+from storage import outbox
 from storage.db import session_scope
+from storage.outbox import SendFailed
 from storage.repository import teams
-from storage.tracking import log as log_activity
 from storage.tracking import track
 
 if TYPE_CHECKING:
@@ -50,19 +51,11 @@ EVENT_TYPE = "expansion_digest"  # Slack message metadata that lets a later roun
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
-class SendFailed(Exception):
-    """Slack did not take the message; `transient` says whether a later try can help."""
-
-    def __init__(self, message: str, *, transient: bool, retry_after: float = 0.0, ambiguous: bool = False):
-        super().__init__(message)
-        self.transient, self.retry_after, self.ambiguous = transient, retry_after, ambiguous
-
-
 @dataclass(frozen=True)
 class Delivery:
     team: str
     day: date
-    status: str  # sent | already_sent | busy | failed | no_channel | unknown_team
+    status: str  # sent | already_sent | busy | failed | no_channel | unknown_team | holiday
     ts: str = ""
     late: bool = False
     error: str = ""
@@ -70,11 +63,11 @@ class Delivery:
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A WebClient without its own retries (ours honour the claim), pointed at SLACK_API_URL when set."""
-    from slack_sdk import WebClient
+    """The one WebClient, without slack_sdk's retries: a post that timed out may have landed, so only
+    `post` decides what to try again (and never after a timeout)."""
+    from bot.slack.deliver import web_client
 
-    base = (settings.slack_api_url or WebClient.BASE_URL).rstrip("/") + "/"
-    return WebClient(token=settings.slack_bot_token, base_url=base, timeout=15, retry_handlers=[])
+    return web_client(settings.slack_bot_token, settings.slack_api_url, retries=False)
 
 
 def scheduled_at(team: db.Team, day: date) -> datetime:
@@ -105,17 +98,20 @@ def deliver_digest(
         if row is None:
             return Delivery(team, day, "unknown_team", error=f"no team {team!r}")
         channel, due = row.slack_channel, scheduled_at(row, day)
+        holiday = holiday_on(team_region(row.country, row.timezone), day)
+    if holiday:  # nothing is claimed: the next working day's digest carries it, once
+        return Delivery(team, day, "holiday", error=f"public holiday: {holiday}")
     if not channel:
         return Delivery(team, day, "no_channel", error=f"team {team!r} has no slack_channel")
     worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    claim = _claim(engine, team, day, worker)
+    claim = outbox.claim_digest(engine, team=team, day=day, worker=worker, lease=LEASE)
     if claim is None:
         return _current(engine, team, day)
-    delivery_id, attempts, since = claim
+    delivery_id = claim.id
     client = client or make_client(settings)
     grace = timedelta(minutes=settings.digest_misfire_grace_minutes)
     try:
-        if attempts > 1 and (ts := find_posted(client, channel, team, day, since)):
+        if claim.attempts > 1 and (ts := find_posted(client, channel, team, day, claim.earlier)):
             log.warning("digest %s %s: found the message an earlier round posted (ts=%s)", team, day, ts)
             return _mark_sent(engine, delivery_id, worker, ts, due + grace, 0)
         with session_scope(engine) as session:
@@ -212,54 +208,14 @@ def _network_failure(exc: OSError) -> SendFailed:
     return SendFailed(f"{type(exc).__name__}: {exc}"[:300], transient=True, ambiguous=ambiguous)
 
 
-def _claim(engine: Engine, team: str, day: date, worker: str) -> tuple[int, int, datetime | None] | None:
-    """Record the (team, day) row if it is new, then take it: (id, attempts, earlier claim) or None."""
-    try:
-        with session_scope(engine) as session:
-            session.add(db.DigestDelivery(team=team, day=day))
-    except IntegrityError:
-        pass  # recorded before, by us or by another process: the UPDATE below decides
-    now = db.utcnow()
-    DD = db.DigestDelivery
-    with session_scope(engine) as session:
-        earlier = session.execute(select(DD.claimed_at).where(DD.team == team, DD.day == day)).scalar()
-        result = session.execute(
-            update(DD)
-            .where(DD.team == team, DD.day == day)
-            .where(or_(DD.status == "pending", (DD.status == "sending") & (DD.claimed_at < now - LEASE)))  # type: ignore[operator]
-            .values(status="sending", claimed_by=worker, claimed_at=now, attempts=DD.attempts + 1)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        row = session.execute(select(DD.id, DD.attempts).where(DD.team == team, DD.day == day)).one()
-    return int(row[0]), int(row[1]), _utc(earlier)
-
-
 def _mark_sent(
     engine: Engine, delivery_id: int, worker: str, ts: str, late_after: datetime, opened: int
 ) -> Delivery:
     """Sent, with Slack's ts; late when past the scheduled time plus the misfire grace."""
-    now = db.utcnow()
-    late = now > late_after
-    DD = db.DigestDelivery
-    with session_scope(engine) as session:
-        result = session.execute(
-            update(DD)
-            .where(DD.id == delivery_id, DD.claimed_by == worker, DD.status == "sending")  # type: ignore[arg-type]
-            .values(status="sent", slack_ts=ts, sent_at=now, late=late, last_error="")
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            log.error("digest delivery %s: claim lost while posting (ts=%s); marked anyway", delivery_id, ts)
-            session.execute(
-                update(DD)
-                .where(DD.id == delivery_id)
-                .values(  # type: ignore[arg-type]
-                    status="sent", slack_ts=ts, sent_at=now, late=late
-                )
-            )
-        row = session.get(DD, delivery_id)
-        assert row is not None
-        log_activity(session, "digest_sent", team=row.team, day=row.day.isoformat(), ts=ts, late=late)
+    late = db.utcnow() > late_after
+    row, held = outbox.mark_digest_sent(engine, delivery_id=delivery_id, worker=worker, ts=ts, late=late)
+    if not held:
+        log.error("digest delivery %s: claim lost while posting (ts=%s); marked anyway", delivery_id, ts)
     log.info("digest %s %s sent ts=%s late=%s opportunities=%d", row.team, row.day, ts, late, opened)
     return Delivery(row.team, row.day, "sent", ts=ts, late=late, opened=opened)
 
@@ -270,23 +226,16 @@ def _release(engine: Engine, delivery_id: int, worker: str, exc: Exception) -> N
         log.warning("digest delivery %s failed (transient=%s): %s", delivery_id, exc.transient, exc)
     else:
         log.exception("digest delivery %s failed before posting", delivery_id)
-    DD = db.DigestDelivery
-    with session_scope(engine) as session:
-        session.execute(
-            update(DD)
-            .where(DD.id == delivery_id, DD.claimed_by == worker, DD.status == "sending")  # type: ignore[arg-type]
-            .values(status="pending", last_error=f"{type(exc).__name__}: {exc}"[:500])
-        )
+    outbox.release_digest(
+        engine, delivery_id=delivery_id, worker=worker, error=f"{type(exc).__name__}: {exc}"
+    )
 
 
 def _current(engine: Engine, team: str, day: date) -> Delivery:
-    with session_scope(engine) as session:
-        row = session.scalars(
-            select(db.DigestDelivery).where(db.DigestDelivery.team == team, db.DigestDelivery.day == day)
-        ).one()
-        if row.status == "sent":
-            return Delivery(team, day, "already_sent", ts=row.slack_ts, late=row.late)
-        return Delivery(team, day, "busy", error=f"being sent by {row.claimed_by} since {row.claimed_at}")
+    row = outbox.digest_state(engine, team=team, day=day)
+    if row.status == "sent":
+        return Delivery(team, day, "already_sent", ts=row.slack_ts, late=row.late)
+    return Delivery(team, day, "busy", error=f"being sent by {row.claimed_by} since {row.claimed_at}")
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -297,21 +246,19 @@ def _utc(value: datetime | None) -> datetime | None:
 def retry_pending(settings: Settings, engine: Engine, **kwargs: Any) -> int:
     """Send today's unsent digests whose backoff has passed (every minute, from the scheduler); sent count."""
     now = db.utcnow()
-    DD = db.DigestDelivery
     with session_scope(engine) as session:
         by_team = {t.team: t for t in teams(session)}
-        rows = session.scalars(select(DD).where(DD.status != "sent")).all()
-        due = []
-        for row in rows:
-            team = by_team.get(row.team)
-            if team is None or row.day != now.astimezone(ZoneInfo(team.timezone)).date():
-                continue  # another day's digest is stale by now: it stays as it is
-            claimed = _utc(row.claimed_at)
-            wait = min(ROUND_BACKOFF_FIRST * 2 ** max(row.attempts - 1, 0), ROUND_BACKOFF_MAX)
-            if row.status == "sending":
-                wait = LEASE
-            if claimed is None or claimed + wait <= now:
-                due.append((row.team, row.day))
+    due = []
+    for row in outbox.unsent_digests(engine):
+        team = by_team.get(row.team)
+        if team is None or row.day != now.astimezone(ZoneInfo(team.timezone)).date():
+            continue  # another day's digest is stale by now: it stays as it is
+        claimed = _utc(row.claimed_at)
+        wait = outbox.backoff(row.attempts, first=ROUND_BACKOFF_FIRST, most=ROUND_BACKOFF_MAX)
+        if row.status == "sending":
+            wait = LEASE
+        if claimed is None or claimed + wait <= now:
+            due.append((row.team, row.day))
     return sum(deliver_digest(settings, engine, t, d, **kwargs).status == "sent" for t, d in due)
 
 
@@ -338,6 +285,7 @@ def deliver_cli(settings: Settings, engine: Engine, team: str, day: date, consol
         "busy": f"Digest for {team}, {day}: another process is sending it now ({result.error}).",
         "failed": f"Digest for {team}, {day}: not sent ({result.error}); it stays pending and "
         "`serve` retries it today.",
+        "holiday": f"Digest for {team}, {day}: not sent, {result.error}; the next working day's carries it.",
     }
     console.print(messages.get(result.status, f"Digest for {team}, {day}: {result.error}"), markup=False)
-    return 0 if result.status in {"sent", "already_sent", "busy"} else 1
+    return 0 if result.status in {"sent", "already_sent", "busy", "holiday"} else 1

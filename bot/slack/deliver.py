@@ -44,16 +44,21 @@ def retry_handlers() -> list[RetryHandler]:
     ]
 
 
-def web_client(token: str, api_url: str = "") -> WebClient:
-    """The one WebClient: SLACK_API_URL (proxies, tests) and the retry handlers."""
+def web_client(token: str, api_url: str = "", *, retries: bool = True) -> WebClient:
+    """The one WebClient: SLACK_API_URL (proxies, tests) and the retry handlers (unless the caller keeps
+    its own count, as the digest's exactly-once post does)."""
     base = (api_url or DEFAULT_API_URL).rstrip("/") + "/"
-    return WebClient(
-        token=token, base_url=base, timeout=TIMEOUT_S, retry_handlers=retry_handlers(), logger=SDK_LOG
-    )
+    handlers = retry_handlers() if retries else []
+    return WebClient(token=token, base_url=base, timeout=TIMEOUT_S, retry_handlers=handlers, logger=SDK_LOG)
 
 
 def message(reply: Reply, *, max_blocks: int = 50) -> dict[str, Any]:
     return {"text": fallback_text(reply), "blocks": blocks_for(reply, max_blocks=max_blocks)}
+
+
+def _with(body: dict[str, Any], after: list[Any] | None) -> dict[str, Any]:
+    """The message with more blocks at its end (the agent's feedback buttons)."""
+    return {**body, "blocks": body["blocks"] + list(after or [])}
 
 
 def oops(ref: str = "") -> tuple[str, str]:
@@ -96,12 +101,20 @@ class Delivery:
             log.info("response_url slow to answer: the post finishes in the background, no second copy")
             return ""
 
-    def ephemeral(self, channel: str, user: str, reply: Reply) -> bool:
-        return self._call("chat_postEphemeral", channel=channel, user=user, **message(reply)) is not None
+    def ephemeral(
+        self, channel: str, user: str, reply: Reply, *, thread_ts: str = "", after: list[Any] | None = None
+    ) -> bool:
+        body = _with(message(reply, max_blocks=50 - len(after or [])), after)
+        return (
+            self._call("chat_postEphemeral", channel=channel, user=user, thread_ts=thread_ts or None, **body)
+            is not None
+        )
 
-    def post(self, channel: str, reply: Reply) -> str:
-        """chat.postMessage; the message ts, or "" when it could not be posted."""
-        resp = self._call("chat_postMessage", channel=channel, **message(reply))
+    def post(self, channel: str, reply: Reply, *, thread_ts: str = "", after: list[Any] | None = None) -> str:
+        """chat.postMessage (in a thread, with blocks `after` the reply's, when given); the message ts, or ""
+        when it could not be posted."""
+        body = _with(message(reply, max_blocks=50 - len(after or [])), after)
+        resp = self._call("chat_postMessage", channel=channel, thread_ts=thread_ts or None, **body)
         return str(resp.get("ts", "")) if resp else ""
 
     def post_text(self, channel: str, text: str) -> tuple[str, str]:
