@@ -124,6 +124,7 @@ class Reviewed:
     def __init__(self, writer: Any) -> None:
         self.writer = writer
         self.name = writer.name
+        self.model = getattr(writer, "model", None)  # the chat model, if any: understanding reuses it
 
     def brief(self, facts: Facts) -> Written[Brief]:
         written: Written[Brief] = self.writer.brief(facts)
