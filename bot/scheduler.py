@@ -3,19 +3,29 @@ those jobs in step with the teams table and retries what is pending (digests, th
 
 Digest jobs live in the project's database (SQLAlchemyJobStore), so a restart within the misfire grace
 time still sends the morning's digest and a later one does not send a stale one. They are pickled:
-their function is module-level and their arguments are a team name and a database URL. The minute job
-lives in memory; it is rebuilt by every process.
+their function is module-level and their only argument is the team's name; the process's settings
+give the database and the Slack token, so no secret is written to the job store. The minute job lives
+in memory; it is rebuilt by every process.
+
+Stopping cannot deadlock. APScheduler's own shutdown waits for running jobs while it holds the job-store
+lock, which the minute job needs to sync jobs. Here the scheduler raises `stopping` first (the minute job
+then calls nothing on the scheduler), lets go of its locks, and only then joins the running jobs, with a
+deadline: a job still running after it does not keep the process alive.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
+import threading
+import time
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
-from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.executors.base import BaseExecutor, run_job
+from apscheduler.job import Job
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -34,8 +44,69 @@ JOBSTORE_TABLE = "apscheduler_jobs"
 DIGEST_PREFIX = "digest:"
 MAINTENANCE_ID = "maintenance"
 MAINTENANCE_SECONDS = 60
-# Settings of the processes that built a scheduler, by database URL: a pickled job finds them here.
-_settings_by_url: dict[str, Settings] = {}
+GRACE_SECONDS = 30.0  # how long stopping waits for running jobs
+
+
+class JobThreads(BaseExecutor):
+    """Runs each job in a daemon thread of its own and joins them with a deadline.
+
+    APScheduler's pool executor is shut down under the scheduler's locks; this one is joined by
+    `Scheduler.shutdown` after those locks are released, and cannot keep a stopping process alive."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._threads: set[threading.Thread] = set()
+        self._threads_lock = threading.Lock()
+
+    def _do_submit_job(self, job: Job, run_times: list[datetime]) -> None:
+        def work() -> None:
+            try:
+                events = run_job(job, job._jobstore_alias, run_times, self._logger.name)
+            except BaseException:
+                self._run_job_error(job.id, *sys.exc_info()[1:])
+            else:
+                self._run_job_success(job.id, events)
+            finally:
+                with self._threads_lock:
+                    self._threads.discard(threading.current_thread())
+
+        thread = threading.Thread(target=work, name=f"job {job.id}", daemon=True)
+        with self._threads_lock:
+            self._threads.add(thread)
+        thread.start()
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Called under the scheduler's locks: never waits here (see `join`)."""
+
+    def join(self, timeout: float | None) -> list[str]:
+        """Wait for the running jobs, at most `timeout` seconds; the names of those still running."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._threads_lock:
+                running = list(self._threads)
+            left = None if deadline is None else deadline - time.monotonic()
+            if not running or (left is not None and left <= 0):
+                return [t.name for t in running]
+            running[0].join(left)
+
+
+class Scheduler(BackgroundScheduler):
+    """A BackgroundScheduler whose shutdown cannot deadlock with its own jobs (see the module's doc)."""
+
+    def __init__(self, **options: Any) -> None:
+        self.stopping = threading.Event()
+        self.job_threads = JobThreads()
+        super().__init__(executors={"default": self.job_threads}, **options)
+
+    def shutdown(self, wait: bool = True, grace: float | None = GRACE_SECONDS) -> None:
+        """Raise `stopping`, stop without waiting (the locks are held only for that), then give running
+        jobs up to `grace` seconds (when `wait`)."""
+        self.stopping.set()
+        super().shutdown(wait=False)
+        if wait:
+            left = self.job_threads.join(grace)
+            if left:
+                log.error("scheduler stopped with jobs still running after %ss: %s", grace, ", ".join(left))
 
 
 def digest_trigger(team: db.Team, days: str) -> CronTrigger:
@@ -44,17 +115,15 @@ def digest_trigger(team: db.Team, days: str) -> CronTrigger:
     return CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=team.timezone)
 
 
-def build_scheduler(settings: Settings) -> BackgroundScheduler:
+def build_scheduler(settings: Settings) -> Scheduler:
     """A scheduler (not started) with the persistent job store and the minute job; jobs sync on start."""
     from bot.runtime import engine_for
 
-    _settings_by_url[settings.database_url] = settings
-    scheduler = BackgroundScheduler(
+    scheduler = Scheduler(
         jobstores={
             "default": SQLAlchemyJobStore(engine=engine_for(settings.database_url), tablename=JOBSTORE_TABLE),
             "local": MemoryJobStore(),
         },
-        executors={"default": ThreadPoolExecutor(max_workers=8)},
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
@@ -76,12 +145,12 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
     return scheduler
 
 
-def _maintain_at_start(scheduler: BackgroundScheduler, _event: SchedulerEvent) -> None:
+def _maintain_at_start(scheduler: Scheduler, _event: SchedulerEvent) -> None:
     """At start, not a minute later: teams imported while the process was down get their jobs."""
     scheduler.modify_job(MAINTENANCE_ID, jobstore="local", next_run_time=datetime.now(UTC))
 
 
-def start_scheduler(settings: Settings) -> BackgroundScheduler:
+def start_scheduler(settings: Settings) -> Scheduler:
     """For `serve`: build and start; stop it with stop_scheduler on shutdown."""
     scheduler = build_scheduler(settings)
     scheduler.start()
@@ -93,13 +162,13 @@ def start_scheduler(settings: Settings) -> BackgroundScheduler:
     return scheduler
 
 
-def stop_scheduler(scheduler: BackgroundScheduler, *, wait: bool = True) -> None:
-    """Let running jobs finish (a digest being posted is marked sent) and stop."""
+def stop_scheduler(scheduler: Scheduler, *, grace: float = GRACE_SECONDS) -> None:
+    """Stop, giving running jobs up to `grace` seconds to finish (a digest being posted is marked sent)."""
     if scheduler.running:
-        scheduler.shutdown(wait=wait)
+        scheduler.shutdown(grace=grace)
 
 
-def status(scheduler: BackgroundScheduler) -> str:
+def status(scheduler: Scheduler) -> str:
     """One line for /healthz: running or not, and the next digest."""
     if not scheduler.running:
         return "stopped"
@@ -109,21 +178,26 @@ def status(scheduler: BackgroundScheduler) -> str:
     return f"running, {len(jobs)} digest job(s){nxt}"
 
 
-def sync_jobs(scheduler: Any, settings: Settings) -> dict[str, list[str]]:
-    """Add, change or remove digest jobs to match the teams table; an unchanged job keeps its next run."""
+def sync_jobs(scheduler: Scheduler, settings: Settings) -> dict[str, list[str]]:
+    """Add, change or remove digest jobs to match the teams table; an unchanged job keeps its next run.
+    While the scheduler is stopping, nothing is asked of it."""
     from bot.runtime import engine_for
 
+    changes: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
     with session_scope(engine_for(settings.database_url)) as session:
         wanted = {f"{DIGEST_PREFIX}{t.team}": t for t in teams(session) if t.slack_channel}
+    if scheduler.stopping.is_set():
+        return changes
     existing = {j.id: j for j in scheduler.get_jobs(jobstore="default") if j.id.startswith(DIGEST_PREFIX)}
-    changes: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
     for job_id, team in wanted.items():
+        if scheduler.stopping.is_set():
+            return changes
         try:
             trigger = digest_trigger(team, settings.digest_days)
         except ValueError as exc:
             log.error("team %s: cannot schedule its digest (%s)", team.team, exc)
             continue
-        args = [team.team, settings.database_url]
+        args = [team.team]
         job = existing.get(job_id)
         if job is not None and repr(job.trigger) == repr(trigger) and list(job.args) == args:
             continue
@@ -141,6 +215,8 @@ def sync_jobs(scheduler: Any, settings: Settings) -> dict[str, list[str]]:
             continue
         changes["changed" if job is not None else "added"].append(team.team)
     for job_id in existing.keys() - wanted.keys():
+        if scheduler.stopping.is_set():
+            return changes
         try:
             scheduler.remove_job(job_id, jobstore="default")
             changes["removed"].append(job_id.removeprefix(DIGEST_PREFIX))
@@ -151,8 +227,9 @@ def sync_jobs(scheduler: Any, settings: Settings) -> dict[str, list[str]]:
     return changes
 
 
-def maintain(scheduler: Any, settings: Settings) -> None:
-    """Every minute: jobs in step with teams, then today's pending digests and WhatsApp messages retried."""
+def maintain(scheduler: Scheduler, settings: Settings) -> None:
+    """Every minute: jobs in step with teams, then today's pending digests and WhatsApp messages retried;
+    once the scheduler is stopping, the steps not yet begun are left to the next process."""
     from bot.runtime import engine_for
 
     engine = engine_for(settings.database_url)
@@ -169,24 +246,26 @@ def maintain(scheduler: Any, settings: Settings) -> None:
 
         steps.append(("whatsapp", lambda: retry_whatsapp(settings, engine)))
     for name, step in steps:
+        if scheduler.stopping.is_set():
+            log.info("scheduler stopping: maintenance step %s left for the next run", name)
+            return
         try:
             step()
         except Exception:  # one failing step must not stop the others, nor the next minute's run
             log.exception("scheduler maintenance step %s failed", name)
 
 
-def run_digest(team: str, database_url: str) -> None:
-    """The cron job: deliver `team`'s digest for the day whose digest time just passed, once."""
+def run_digest(team: str, *_stored_before: object) -> None:
+    """The cron job: deliver `team`'s digest for the day whose digest time just passed, once. Settings
+    are this process's (jobs stored by older versions also carry a database URL: it is ignored)."""
     from bot.delivery import deliver_digest, due_day
     from bot.runtime import engine_for
 
-    settings = _settings_by_url.get(database_url) or load_settings().model_copy(
-        update={"database_url": database_url}
-    )
+    settings = load_settings()
     if not settings.slack_enabled:
         log.warning("digest %s: Slack is not configured; nothing sent", team)
         return
-    engine = engine_for(database_url)
+    engine = engine_for(settings.database_url)
     with session_scope(engine) as session:
         row = session.get(db.Team, team)
         if row is None:

@@ -70,7 +70,7 @@ class Services:
         if self.scheduler is not None:
             from bot.scheduler import stop_scheduler
 
-            stop_scheduler(self.scheduler, wait=True)
+            stop_scheduler(self.scheduler, grace=SHUTDOWN_SECONDS)
         self.slack_pool.shutdown(wait=True)
         if self.inbox is not None and not self.inbox.wait_idle(SHUTDOWN_SECONDS):
             log.error("shutdown: WhatsApp replies still running after %.0fs", SHUTDOWN_SECONDS)

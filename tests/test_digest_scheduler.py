@@ -6,20 +6,28 @@ function, or travel to just before a fire time and let the real scheduler run.
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 import time_machine
 import yaml
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from sqlalchemy import Engine, select
-from test_digest_support import FakeSlack, fake_slack, slack_settings
+from sqlalchemy import Engine, make_url, select, text
+from test_digest_support import FakeSlack, fake_slack
 
 from bot.scheduler import (
     DIGEST_PREFIX,
+    JOBSTORE_TABLE,
     build_scheduler,
     digest_trigger,
     maintain,
@@ -28,9 +36,11 @@ from bot.scheduler import (
     stop_scheduler,
     sync_jobs,
 )
-from bot.settings import Settings
+from bot.server import Services
+from bot.settings import Settings, load_settings
+from bot.slack.fake_api import FakeSlack as FakeWebApi
 from storage import models as db
-from storage.db import session_scope
+from storage.db import make_engine, session_scope, upgrade
 from storage.demo import HERE as DEMO_DIR
 
 TEAMS = {  # the demo's teams; 08:30 local is 01:30 UTC at UTC+7 and 00:30 UTC at UTC+8
@@ -57,9 +67,7 @@ def slack() -> Iterator[FakeSlack]:
         yield fake
 
 
-@pytest.fixture
-def teams_engine(engine: Engine) -> Engine:
-    """The six teams and the demo catalog, no accounts: every digest is the "nothing is ready" line."""
+def add_teams(engine: Engine) -> Engine:
     with session_scope(engine) as s:
         for name, (tz, channel, _) in TEAMS.items():
             s.add(db.Team(team=name, slack_channel=channel, timezone=tz, digest_time="08:30"))
@@ -68,8 +76,26 @@ def teams_engine(engine: Engine) -> Engine:
 
 
 @pytest.fixture
-def settings(database_url: str, slack: FakeSlack) -> Settings:
-    return slack_settings(database_url, slack.url)
+def teams_engine(engine: Engine) -> Engine:
+    """The six teams and the demo catalog, no accounts: every digest is the "nothing is ready" line."""
+    return add_teams(engine)
+
+
+def slack_env(database_url: str, slack_url: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "test-signing-secret",
+        "SLACK_API_URL": slack_url,
+    }
+
+
+@pytest.fixture
+def settings(database_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The process's settings, from its environment as under `serve`: the digest jobs read them there."""
+    for name, value in slack_env(database_url, slack.url).items():
+        monkeypatch.setenv(name, value)
+    return load_settings()
 
 
 def wait_for(predicate, seconds: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
@@ -121,7 +147,7 @@ def test_jobs_are_stored_with_a_module_function_and_simple_args(teams_engine, se
     stored = {j.id: j for j in store.get_all_jobs()}
     jakarta = stored["digest:jakarta"]
     assert jakarta.func_ref == "bot.scheduler:run_digest"
-    assert jakarta.args == ("jakarta", settings.database_url)
+    assert jakarta.args == ("jakarta",)
     assert jakarta.next_run_time == TEAMS["jakarta"][2]
     assert jakarta.coalesce is True and jakarta.misfire_grace_time == 3600
     assert {j.next_run_time for j in stored.values()} == {TEAMS[t][2] for t in TEAMS}
@@ -253,12 +279,12 @@ def test_two_scheduler_processes_post_once(teams_engine, slack, settings):
 
 
 def test_the_job_function_reads_settings_from_the_environment(teams_engine, slack, database_url, monkeypatch):
-    """A job loaded from the database in a process that built no scheduler still finds its settings."""
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-env")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "env-secret")
-    monkeypatch.setenv("SLACK_API_URL", slack.url)
+    """A job loaded from the database in a process that built no scheduler still finds its settings; a job
+    stored by an older version, with the database URL as a second argument, still runs."""
+    for name, value in slack_env(database_url, slack.url).items():
+        monkeypatch.setenv(name, value)
     with time_machine.travel(TEAMS["manila"][2] + timedelta(seconds=2), tick=False):
-        run_digest("manila", database_url + "")  # not registered by build_scheduler in this test
+        run_digest("manila", "sqlite:///an-old-stored-url.db")
     [row] = deliveries(teams_engine)
     assert (row.team, row.day.isoformat(), row.status) == ("manila", "2026-11-24", "sent")
     assert [p["channel"] for p in slack.posts] == ["#cs-manila"]
@@ -267,9 +293,9 @@ def test_the_job_function_reads_settings_from_the_environment(teams_engine, slac
 def test_the_minute_job_retries_todays_pending_digest(teams_engine, slack, settings):
     slack.fail = [500] * 4
     at = TEAMS["singapore"][2]
-    scheduler = build_scheduler(settings)  # also what lets the job find these settings
+    scheduler = build_scheduler(settings)
     with time_machine.travel(at, tick=False) as traveller:
-        run_digest("singapore", settings.database_url)
+        run_digest("singapore")
         assert deliveries(teams_engine)[0].status == "pending"
         traveller.move_to(at + timedelta(minutes=3))
         scheduler.start(paused=True)
@@ -296,3 +322,148 @@ def test_without_slack_there_are_no_digest_jobs(teams_engine, database_url):
 
 def test_status_when_stopped(settings):
     assert status(build_scheduler(settings)) == "stopped"
+
+
+def test_the_job_store_holds_no_secret(database_url, slack, monkeypatch):
+    """Digest jobs are pickled into the database: the URL (with its password) and the tokens stay out."""
+    url = database_url
+    if make_url(url).get_backend_name() == "postgresql":  # trust auth here: any password is accepted
+        url = make_url(url).set(password="pw-not-for-the-job-store").render_as_string(hide_password=False)
+    for name, value in slack_env(url, slack.url).items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    engine = make_engine(url)
+    upgrade(engine)
+    add_teams(engine)
+    scheduler = build_scheduler(settings)
+    with time_machine.travel(TUESDAY, tick=False):
+        scheduler.start(paused=True)
+        try:
+            assert len(sync_jobs(scheduler, settings)["added"]) == len(TEAMS)
+        finally:
+            stop_scheduler(scheduler)
+    with engine.connect() as conn:
+        states = [bytes(r[0]) for r in conn.execute(text(f"SELECT job_state FROM {JOBSTORE_TABLE}"))]
+    engine.dispose()
+    assert len(states) == len(TEAMS)
+    secrets = [url, make_url(url).database or "", "pw-not-for-the-job-store", "xoxb-test-token"]
+    secrets += ["test-signing-secret"]
+    assert not [s for s in secrets if s and any(s.encode() in state for state in states)]
+
+
+@pytest.fixture
+def slow_team_reads(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The minute job's read of the teams table takes SLOW seconds (a busy database); set once it began."""
+    import bot.scheduler
+
+    began, read = threading.Event(), bot.scheduler.teams
+
+    def slow(session):  # type: ignore[no-untyped-def]
+        began.set()
+        time.sleep(SLOW)
+        return read(session)
+
+    monkeypatch.setattr(bot.scheduler, "teams", slow)
+    return began
+
+
+SLOW = 1.0
+
+
+def stored_jobs(engine: Engine) -> list[str]:
+    store = SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)
+    store.start(None, "default")  # type: ignore[arg-type]
+    return [j.id for j in store.get_all_jobs()]
+
+
+def test_stopping_serve_while_the_minute_job_runs_ends_and_leaves_the_scheduler_alone(
+    teams_engine, settings, slow_team_reads
+):
+    """APScheduler's shutdown(wait=True) held the job-store lock while waiting for the minute job, which
+    then asked for that lock to sync jobs: `serve` hung on SIGTERM. Stopping now ends once the job's
+    read is done, and the job, seeing the scheduler stop, does not add its jobs."""
+    services = Services(settings, teams_engine)  # the start and stop that `serve`'s lifespan runs
+    services.start()
+    assert slow_team_reads.wait(10)
+    stopping = threading.Thread(target=services.stop, daemon=True)
+    started = time.monotonic()
+    stopping.start()
+    stopping.join(SLOW + 10)
+    assert not stopping.is_alive(), "stop hung"
+    assert time.monotonic() - started < SLOW + 5
+    assert services.scheduler is not None and not services.scheduler.running
+    assert stored_jobs(teams_engine) == []
+
+
+def test_a_job_still_running_after_the_grace_period_does_not_hold_the_stop(
+    teams_engine, settings, slow_team_reads
+):
+    scheduler = build_scheduler(settings)
+    scheduler.start()
+    try:
+        assert slow_team_reads.wait(10)
+    finally:
+        started = time.monotonic()
+        stop_scheduler(scheduler, grace=0.1)
+    assert time.monotonic() - started < SLOW / 2
+    assert not scheduler.running
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_sigterm_while_the_minute_job_waits_for_a_locked_database_ends_serve(database_url):
+    """The real process on PostgreSQL: another transaction locks the teams table, so the minute job that
+    runs at start waits in its read; SIGTERM arrives, the lock is released, and `serve` exits in time."""
+    engine = make_engine(database_url)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite readers do not wait for a writer (WAL): no way to hold the job in its read")
+    upgrade(engine)
+    add_teams(engine)
+    port = free_port()
+    slack = FakeWebApi().start()  # Bolt asks auth.test at start
+    env = os.environ | slack_env(database_url, slack.api_url) | {"HOST": "127.0.0.1", "PORT": str(port)}
+    holder = engine.raw_connection()
+    cur = holder.cursor()
+    cur.execute("LOCK TABLE team IN ACCESS EXCLUSIVE MODE")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        assert wait_for(lambda: _healthy(port) or proc.poll() is not None, 60)
+        assert wait_for(lambda: _waiting_on_lock(engine), 10), _stopped_output(proc)
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(SLOW)
+        holder.rollback()  # the job's read completes while `serve` is stopping
+        output = proc.communicate(timeout=20)[0].decode(errors="replace")
+    finally:
+        holder.close()
+        slack.stop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        engine.dispose()
+    assert proc.returncode in (0, -signal.SIGTERM), output[-2000:]
+    assert '"shutdown complete"' in output
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _waiting_on_lock(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar())
+
+
+def _stopped_output(proc: subprocess.Popen) -> str:  # type: ignore[type-arg]
+    """What a process that should be running said (for a failed assertion)."""
+    if proc.poll() is None:
+        proc.kill()
+    return proc.communicate()[0].decode(errors="replace")[-3000:]
