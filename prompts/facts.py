@@ -48,6 +48,27 @@ def pick_language(requested: str, account_language: str, country_code: str) -> s
     return "en"
 
 
+def local_date(d: date, language: str, country_code: str, *, year: bool = True) -> str:
+    """A date as the reader writes it: 15 Januari 2026 (id, ms), 15 มกราคม 2569 (Thai, Buddhist Era),
+    ngày 15 tháng 1 năm 2026 (Vietnamese), January 15, 2026 (Philippines), 15 January 2026 (SG, MY)."""
+    if language == "th":
+        text = format_date(d, "d MMMM", locale="th_TH")
+        return f"{text} {d.year + 543}" if year else text
+    if language == "vi":
+        return f"ngày {d.day} tháng {d.month}" + (f" năm {d.year}" if year else "")
+    if language == "fil" or (language == "en" and country_code.upper() == "PH"):
+        return format_date(d, "MMMM d, y" if year else "MMMM d", locale="en_PH")
+    return format_date(d, "d MMMM y" if year else "d MMMM", locale=TEXT_LOCALES.get(language, "en_SG"))
+
+
+def buddhist_era(d: date) -> date | None:
+    """The same day with its Thai year (CE + 543), for grounding Thai text; None for a 29 February."""
+    try:
+        return d.replace(year=d.year + 543)
+    except ValueError:
+        return None
+
+
 def round_sig(x: float, digits: int = 2) -> float:
     """A tidy figure for per-user costs: 321,429 → 320,000."""
     if x <= 0:
@@ -65,6 +86,7 @@ class Facts:
     language: str = "en"
     channel: str = "email"  # email | whatsapp | slack
     sender: str = ""  # the CSM's name, for the sign-off
+    sender_gender: str = ""  # m | f | "": the sender's Thai particle (ครับ/ค่ะ) and self-reference
     sender_gender: str = ""  # m | f | "": the sender's Thai particle (ครับ/ค่ะ) and self-reference
     other_accounts: tuple[str, ...] = ()
 
@@ -134,7 +156,7 @@ class Facts:
         return format_money(m, self.money_locale, compact=compact)
 
     def date(self, d: date, *, year: bool = True) -> str:
-        return format_date(d, "d MMMM y" if year else "d MMMM", locale=self.text_locale)
+        return local_date(d, self.language, self.account.country, year=year)
 
     def pct(self, ratio: float) -> str:
         return f"{round(ratio * 100)}%"
@@ -146,11 +168,19 @@ class Facts:
         today = self.assessment.today
         current = [c for c in self.data.contacts if not c.left_on or c.left_on > today]
         current.sort(key=lambda c: (not c.is_champion, not c.is_decision_maker))
-        out = []
-        for c in current:
-            salutation, given = address(c.name, self.account.country)
-            out.append(Person(c.name, c.role, salutation, given, c.is_champion, c.is_decision_maker))
-        return tuple(out)
+        return tuple(
+            address(
+                c.name,
+                c.role,
+                self.account.country,
+                self.language,
+                salutation=c.salutation,
+                gender=c.gender,
+                champion=c.is_champion,
+                decision_maker=c.is_decision_maker,
+            )
+            for c in current
+        )
 
     @property
     def contact(self) -> Person | None:
@@ -255,6 +285,8 @@ class Facts:
         dates |= {g.achieved_on for g in self.data.goals if g.achieved_on}
         dates |= {t.date for t in self.data.tickets} | {o.recorded_on for o in self.data.outcomes}
         dates |= {c.since for c in self.data.contacts if c.since}
+        if self.language == "th":  # Thai text writes the Buddhist-Era year
+            dates |= {b for b in map(buddhist_era, dates) if b}
         dates |= {date.fromisoformat(d) for t in trusted for d in re.findall(r"\d{4}-\d{2}-\d{2}", t)}
         banned: tuple[str, ...] = ()
         if not offer:

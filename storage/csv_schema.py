@@ -145,6 +145,14 @@ def email(s: str) -> str:
     return s.lower()
 
 
+def gender(s: str) -> str:
+    """m or f (also male/female, l/p as in Indonesian forms); an empty cell means unknown."""
+    value = {"male": "m", "female": "f", "l": "m", "p": "f"}.get(s.lower(), s.lower())
+    if value not in ("m", "f"):
+        raise ValueError("must be m or f (or empty when unknown)")
+    return value
+
+
 def tools(s: str) -> list[str]:
     return [t.strip() for t in s.split(";") if t.strip()]
 
@@ -231,6 +239,7 @@ SPECS: dict[str, FileSpec] = {
                 Col("whatsapp", whatsapp),
                 Col("timezone", timezone, default="Asia/Singapore"),
                 Col("role", choice("csm", "lead")),  # optional: lead sees every team
+                Col("gender", gender),  # optional: the sender's Thai particle (ครับ/ค่ะ)
             ),
             key=("email",),
         ),
@@ -308,6 +317,8 @@ SPECS: dict[str, FileSpec] = {
                 Col("is_decision_maker", boolean, default=False),
                 Col("since", date),
                 Col("left_on", date),
+                Col("salutation", max_len=100),  # optional, used verbatim in drafts
+                Col("gender", gender),  # optional: m | f
             ),
             key=("account_id", "name"),
             check=_contact_check,

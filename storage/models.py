@@ -26,6 +26,7 @@ class Csm(SQLModel, table=True):
     slack_user_id: str | None = Field(default=None, index=True)
     whatsapp: str | None = Field(default=None, index=True)
     timezone: str = "Asia/Singapore"
+    gender: str | None = None  # m | f | None: the sender's Thai particle (ครับ/ค่ะ) and self-reference
     role: str | None = None  # "lead" sees every team's accounts; a CSM (None) sees their own team's
 
 
@@ -86,6 +87,8 @@ class Contact(SQLModel, table=True):
     is_decision_maker: bool = False
     since: dt.date | None = None
     left_on: dt.date | None = None
+    salutation: str | None = None  # used verbatim in drafts ("Bapak Budi", "chị Hà"); issue 13
+    gender: str | None = None  # m | f | None: the form of address when there is no salutation
 
 
 class CatalogDoc(SQLModel, table=True):

@@ -21,8 +21,8 @@ PRESSURE = re.compile(
 # Ways of giving the customer time, in the three full languages.
 NO_RUSH = re.compile(
     r"no rush|take your time|take the time|in your own time|whenever"
-    r"|tidak perlu terburu|luangkan waktu|tanpa terburu|kapan pun"
-    r"|tidak perlu tergesa|tiada tergesa|ambil masa|bila-bila masa",
+    r"|tidak perlu terburu|dipertimbangkan dulu|tanpa terburu|kapan pun"
+    r"|tidak perlu tergesa|tiada tergesa|ambil masa|ambillah masa|bila-bila masa",
     re.I,
 )
 pytest_plugins = ["test_writers_support"]  # demo_facts
@@ -62,7 +62,7 @@ def a_complete_answer(reply: Reply) -> None:
     assert ans["diagnose"][0] in reply.forward
     assert ans["evidence"] and all(re.search(r"\d", e) for e in ans["evidence"])  # their own numbers
     assert ans["options"] and ans["next_step"]
-    assert reply.forward.splitlines()[0].count("Bapak Andi") == 1  # greets the champion
+    assert reply.forward.splitlines()[0].count("Pak Andi") == 1  # greets the champion, as Indonesian chat does
     assert len(reply.forward) <= 1000 and not re.search(r"^\s*#", reply.forward, re.M)
     headings = [s.heading for s in reply.sections]
     assert headings[:5] == ["Acknowledge", "Diagnose", "Their own value", "Options", "Next step"]

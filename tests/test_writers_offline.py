@@ -9,7 +9,6 @@ from itertools import combinations
 from sqlmodel import Session
 from test_writers_support import (
     CHANNELS,
-    COURTESY_LANGUAGES,
     LANGUAGES,
     LEFTOVERS,
     ask,
@@ -29,7 +28,7 @@ MALAY = re.compile(
     r"\b(?:kami|dan|untuk|dengan|yang|anda|tim|pasukan|semoga|adalah|bagi|kita|ini|pada|dari|akan|sudah|telah)\b",
     re.I,
 )
-ENGLISH = re.compile(r"\b(?:the|and|your|with|would)\b", re.I)
+ENGLISH = re.compile(r"\b(?:the|and|your|with|would|is|all|you|we|to)\b", re.I)
 # How each country addresses the contact, before the name; SG and PH use the name alone.
 FORMS = {
     "ID": r"(?:Bapak/Ibu|Bapak|Ibu)",
@@ -101,67 +100,48 @@ def test_email_is_a_value_first_proposal_with_the_investment_after_the_value(
         assert not re.search(r"upgrade now|limited time|expires|last chance|act now", body, re.I)
 
 
-def test_the_contact_is_addressed_the_way_their_country_expects(
-    demo_facts: dict[str, Facts], demo_drafts: dict[tuple[str, str, str], Draft]
-) -> None:
-    problems = []
-    for account_id, base in demo_facts.items():
-        contact = base.contact
-        assert contact is not None, account_id
-        names = [w for w in contact.name.split() if w.casefold() not in ("dr", "dr.")]
-        name = "(?:" + "|".join(map(re.escape, names)) + ")"
-        country = base.account.country
-        for language in LANGUAGES:
-            for channel in ("email", "whatsapp"):
-                first = demo_drafts[account_id, language, channel].body.splitlines()[0]
-                where = f"{account_id} {language} {channel}: {first!r}"
-                if contact.name.startswith("Dr "):
-                    expected = rf"\bDr\.? {name}"
-                elif country in FORMS:
-                    expected = rf"{FORMS[country]} ?{name}\b"
-                else:
-                    expected = rf"\b{name}\b"
-                    if LOCAL_FORMS.search(first):
-                        problems.append(f"{where}: a form of address from another country")
-                if not re.search(expected, first):
-                    problems.append(f"{where}: expected {expected}")
-                if country == "PH" and language == "fil" and not re.search(r"\bpo\b", first, re.I):
-                    problems.append(f"{where}: no “po” for a Filipino greeting")
-    assert not problems, "\n".join(problems)
-
-
 def test_forms_of_address_use_the_contacts_name(demo_engine) -> None:
+    """In the account's own language (WhatsApp) and in English (email): the right form and part of the name."""
     expected = {
-        "Kopi Nusantara": "Bapak Andi",  # Andi Pratama: a man's name
-        "Warung Digital Makmur": "Ibu Maya",  # Maya Sari: a woman's name
-        "Batik Sentosa": "Ibu Rina",
-        "Kedai Kopi Damai": "Encik Faizal",
-        "Pustaka Ilmu Sdn Bhd": "Puan Nurul",
-        "Saigon Coffee Roasters": "Chị Hoa",  # Le Thi Hoa: "Thi" marks a woman
-        "Công ty Hòa Phát Số": "Anh Minh",  # Tran Van Minh: "Van" marks a man
-        "Lion City Dental Group": "Dr Lim",  # a doctor is addressed as one
-        "Krungthep Motors": "Khun Somsak",
+        "Kopi Nusantara": ("Pak Andi", "Bapak Andi"),  # Andi Pratama: a man's name; Indonesian chat says Pak
+        "Warung Digital Makmur": ("Bu Maya", "Ibu Maya"),  # Maya Sari: a woman's name
+        "Sinar Farma": ("Dian Permata", "Dian Permata"),  # gender unknown: the full name, never "Bapak/Ibu Dian"
+        "Kedai Kopi Damai": ("Encik Faizal", "Encik Faizal"),
+        "Pustaka Ilmu Sdn Bhd": ("Puan Nurul", "Puan Nurul"),
+        "Rasa Malaysia Catering": ("Ms Lim", "Ms Lim"),  # contacts.csv salutation, used verbatim
+        "Saigon Coffee Roasters": ("Chị Hoa", "Chị Hoa"),  # Le Thi Hoa: "Thi" marks a woman, given name last
+        "Công ty Hòa Phát Số": ("Anh Minh", "Anh Minh"),  # Tran Van Minh: "Van" marks a man
+        "Hanoi Learning Hub": ("chị Trang", "chị Trang"),  # salutation verbatim
+        "Lion City Dental Group": ("Dr Lim", "Dr Lim"),  # a doctor is addressed as one, Chinese surname first
+        "Marina Analytics Pte Ltd": ("Ms Ng", "Ms Ng"),
+        "Krungthep Motors": ("Khun Somsak", "Khun Somsak"),  # drafts in English (accounts.csv language)
+        "Siam Smile Clinic": ("คุณพลอย", "Khun Ploy"),  # the name in Thai script in Thai text
+        "Bangkok Bites": ("คุณกิตติพงษ์", "คุณกิตติพงษ์"),  # salutation verbatim
+        "Manila Bay Foods": ("Sir Carlo", "Sir Carlo"),  # Philippines: Sir/Ma'am + first name
+        "Davao Fresh Market": ("Sir Ramon", "Sir Ramon"),
     }
-    for account, form in expected.items():
-        for command in (f"draft {account} whatsapp", f"draft {account} email en"):
+    for account, (local, english) in expected.items():
+        for command, form in ((f"draft {account} whatsapp", local), (f"draft {account} email en", english)):
             first = ask(demo_engine, command).forward.splitlines()[0]
             assert form in first, (command, first)
+            assert "/" not in first, (command, first)  # no hedge such as Bapak/Ibu
 
 
-def test_thai_vietnamese_and_filipino_drafts_greet_and_close_in_the_language(
+def test_filipino_drafts_are_english_led_with_taglish_courtesy(
     demo_facts: dict[str, Facts], demo_drafts: dict[tuple[str, str, str], Draft]
 ) -> None:
-    checks = {"th": THAI.search, "vi": VIETNAMESE.search, "fil": re.compile(r"\bpo\b", re.I).search}
+    """“po” in the greeting and the thanks, an English body, and no “Cheers,” to a Philippine client."""
+    po = re.compile(r"\bpo\b", re.I)
     for account_id in demo_facts:
-        for language in COURTESY_LANGUAGES:
-            for channel in CHANNELS:
-                lines = [x for x in demo_drafts[account_id, language, channel].body.splitlines() if x.strip()]
-                where = f"{account_id} {language} {channel}"
-                assert checks[language](lines[0]), f"{where}: greeting {lines[0]!r}"
-                closing = "\n".join(lines[-3:])
-                assert checks[language](closing), f"{where}: closing {closing!r}"
-                middle = "\n".join(lines[1:-3])
-                assert ENGLISH.search(middle), f"{where}: the body should be in English"
+        for channel in CHANNELS:
+            lines = [x for x in demo_drafts[account_id, "fil", channel].body.splitlines() if x.strip()]
+            where = f"{account_id} fil {channel}"
+            assert po.search(lines[0]), f"{where}: greeting {lines[0]!r}"
+            assert po.search("\n".join(lines[-2:])), f"{where}: closing {lines[-2:]!r}"
+            middle = "\n".join(lines[1:-2])
+            assert ENGLISH.search(middle), f"{where}: the body should be in English"
+            assert len(po.findall(middle)) <= 1, f"{where}: po scattered through the English body"
+            assert "Cheers" not in demo_drafts[account_id, "fil", channel].body
 
 
 def test_bahasa_drafts_are_in_bahasa_and_english_drafts_in_english(

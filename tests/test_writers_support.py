@@ -23,6 +23,7 @@ from handlers.draft import writer_facts
 from handlers.reply import Reply
 from prompts.facts import Facts
 from prompts.offline import OfflineWriter
+from prompts.offline.text import words as count_words
 from prompts.schema import Draft
 from storage.db import make_engine
 from storage.demo import load_demo
@@ -30,12 +31,11 @@ from storage.repository import account_names
 
 CALLER = "dewi@example.com"
 CHANNELS = ("email", "whatsapp", "slack")
-FULL_LANGUAGES = ("en", "id", "ms")
-COURTESY_LANGUAGES = ("th", "vi", "fil")
+FULL_LANGUAGES = ("en", "id", "ms", "th", "vi")
+COURTESY_LANGUAGES = ("fil",)  # English-led, with Taglish courtesy lines
 LANGUAGES = FULL_LANGUAGES + COURTESY_LANGUAGES
 # What a CSM would recognise as a template that was not filled in.
 LEFTOVERS = re.compile(r"\{[^}]*\}|\bNone\b|\bTODO\b|\bnull\b|\bnan\b|\[|<")
-WORD = re.compile(r"\S*\w\S*")  # a word as a reader counts it: a lone "—" or "•" is not one
 
 
 def context(
@@ -114,7 +114,8 @@ def variant(facts: Facts, language: str, channel: str) -> Facts:
 
 
 def words(text: str) -> int:
-    return len(WORD.findall(text))
+    """As a reader counts them: Thai, written without spaces between words, by its letters."""
+    return count_words(text)
 
 
 def sentences(text: str) -> set[str]:

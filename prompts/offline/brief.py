@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from playbooks import quotes
+from playbooks.model import Quote, Ticket
 from prompts.facts import LANGUAGE_NAMES, Facts
 from prompts.offline.objection import write_objection
-from prompts.offline.text import bank, courtesy, fill, load
+from prompts.offline.draft import greeting
+from prompts.offline.text import bank, fill, load
 from prompts.offline.values import evidence, feature_words, values
 from prompts.schema import Brief, ObjectionLine
 
-MAX_RESEARCH = 5
+MAX_RESEARCH = 7
 CALLS = {"at_risk": "fix", "declining": "fix", "too_new": "onboarding"}  # else: value
 
 
@@ -60,10 +63,13 @@ def _research(f: Facts, v: dict[str, Any]) -> list[str]:
     a = f.assessment
     recent = sorted(f.data.tickets, key=lambda t: t.date, reverse=True)[:3]
     lines = [
-        f"{t.date.isoformat()} {t.kind.replace('_', ' ')}: “{_short(t.subject)}” "
-        f"({sentiment(t.subject + ' ' + t.body)})"
+        f"{t.date.isoformat()} {t.kind.replace('_', ' ')}: “{_short(t.subject)}”"
+        + (f" — {_short(t.body, 90)}" if t.body.strip() else "")
+        + f" ({sentiment(t.subject + ' ' + t.body)})"
+        + _said(a.quotes, t)
         for t in recent
     ] or ["No recent tickets or conversations on record."]
+    lines += [f"Wait: {w}." for w in a.timing.waits]  # not blockers, but what the customer said about timing
     r = a.readiness
     lines.append(
         f"Health {r.health}, adoption {round(r.adoption * 100)}%, relationship {r.relationship}, "
@@ -71,6 +77,12 @@ def _research(f: Facts, v: dict[str, Any]) -> list[str]:
     )
     lines.append(f"Engage: {a.approach.who}.")
     return lines[:MAX_RESEARCH]
+
+
+def _said(said: tuple[Quote, ...], t: Ticket) -> str:
+    """What the customer's words state (playbooks/quotes.py): a saving, time spent, a budget horizon…"""
+    notes = [quotes.note(q) for q in said if q.said_on == t.date and q.text in f"{t.subject}. {t.body}"]
+    return f"; pre-call: {'; '.join(dict.fromkeys(notes))}" if notes else ""
 
 
 def _short(text: str, limit: int = 70) -> str:
@@ -102,7 +114,8 @@ def _questions(f: Facts, data: dict[str, Any], v: dict[str, Any]) -> list[str]:
         elif s.name == "feature_limit":
             out.append(
                 fill(
-                    q["feature_limit"], {"features": feature_words(str(d["features"]).split(","), bank("en"))}
+                    q["feature_limit"],
+                    {"features": feature_words(str(d["features"]).split(","), f.with_language("en"), bank("en"))},
                 )
             )
         elif s.name == "seat_utilization":
@@ -128,9 +141,12 @@ def _value_points(f: Facts, v: dict[str, Any]) -> list[str]:
             points.append(f"Achieved: “{v['goal']}” on {v['goal_date']}.")
         if "open_goal" in v:
             points.append(f"Still open: “{v['open_goal']}”; help them reach it before any proposal.")
-        return points
+        return points + [f"Value already delivered: {ln.formula}." for ln in f.assessment.realised]
     points = list(v["evidence"])
-    invest = f"Investment after value: {v['price']} {v['period']}; est. first-year value {v['est_value']}"
+    points += [f"Value already delivered: {ln.formula}." for ln in f.assessment.realised]
+    points += [f"Business case: {line}." for line in best.case.evidence]
+    points += [f"Business case missing: {line}." for line in best.case.ask]
+    invest = f"Investment after value: {v['price']} {v['period']}"
     if "per_user" in v:
         invest += f", about {v['per_user']} per active user"
     points.append(invest + ".")
@@ -145,6 +161,8 @@ def _objections(f: Facts, data: dict[str, Any]) -> list[ObjectionLine]:
     for kind in ("budget", "happy", "think"):
         ans = write_objection(english, kind)
         parts = [ans.acknowledge, ans.diagnose[0]]
+        if kind == "budget" and f.mode == "proposal":  # the ROI step: the case, or what to ask for it
+            parts.append(ans.evidence[0] if f.case and f.case.roi else ans.diagnose[-1])
         if ans.options:
             parts.append(("Offer: " if f.mode == "proposal" else "Suggest: ") + ans.options[0])
         out.append(ObjectionLine(objection=data["objections"][kind], answer=" ".join(parts)))
@@ -152,6 +170,7 @@ def _objections(f: Facts, data: dict[str, Any]) -> list[ObjectionLine]:
 
 
 def _culture(f: Facts) -> list[str]:
+    """The country's style, and the same greeting the draft opens with, in the draft's language."""
     p = f.profile
     c = f.contact
     lines = [
@@ -159,14 +178,9 @@ def _culture(f: Facts) -> list[str]:
         "Do: " + "; ".join(p["do"]) + ".",
         "Avoid: " + "; ".join(p["avoid"]) + ".",
     ]
-    greeting = fill(bank(f.language)["greeting"]["chat"]["formal"], {"salutation": c.salutation}) if c else ""
+    b = bank(f.language)
+    opening = greeting(f, b, values(f, b), chat=True)
     lang = LANGUAGE_NAMES.get(f.language, f.language)
-    if f.language in ("th", "vi", "fil"):
-        local = courtesy(f.language) or {}
-        salutation = c.salutation if c else ""
-        local_name = "คุณ " + salutation[5:] if salutation.startswith("Khun ") else salutation
-        names = {"salutation": salutation, "given": c.given if c else "", "salutation_local": local_name}
-        greeting = fill(local.get("greeting_chat", ""), names)
-    if c:
-        lines.append(f"Address {c.name} as {c.salutation}; speak {lang}. Open with: “{greeting}”")
+    who = f"{c.name} as {c.salutation}" if c else f"the {f.account.name} team"
+    lines.append(f"Address {who}; write and speak in {lang}. Open with: “{opening}”")
     return lines

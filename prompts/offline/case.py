@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from prompts.facts import Facts
-from prompts.offline.text import fill, say
+from prompts.offline.text import extend, fill, say
 
 
 def case_values(f: Facts, bank: dict[str, Any]) -> dict[str, str]:
@@ -28,7 +28,7 @@ def business_case(f: Facts, bank: dict[str, Any], v: dict[str, Any], key: str, s
         return say(c["ask"], key, w)
     soon = "payback" in w and f.case is not None and (f.case.payback_months or 0) < 1
     tail = c[f"{slot}_payback_soon"] if soon else c[f"{slot}_payback"] if "payback" in w else ""
-    return say(c[slot], key, w)[:-1] + fill(tail, w) + "."
+    return extend(say(c[slot], key, w), fill(tail, w))  # Thai sentences have no final full stop
 
 
 def _decimal(x: float, bank: dict[str, Any]) -> str:

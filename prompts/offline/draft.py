@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from prompts.facts import Facts
-from prompts.offline.text import bank, cap_chars, courtesy, fill, fit, paragraphs, say, tone
-from prompts.offline.values import evidence, recap, values
+from prompts.offline.case import business_case
+from prompts.offline.text import bank, cap_chars, extend, fill, fit, paragraphs, say, spelled, tone
+from prompts.offline.values import evidence, licences, licensed, recap, values
 from prompts.schema import Draft
 
 EMAIL_WORDS = {"proposal": (200, 300), "check_in": (110, 250)}
@@ -23,7 +24,7 @@ def write_draft(f: Facts) -> Draft:
         subject = _subject(f, b, v)
     else:
         body, subject = _chat(f, b, v, t), ""
-    return Draft(subject=subject, body=body)
+    return Draft(subject=spelled(subject, f.account.country), body=spelled(body, f.account.country))
 
 
 def _key(f: Facts, slot: str) -> str:
@@ -34,49 +35,40 @@ def _subject(f: Facts, b: dict[str, Any], v: dict[str, Any]) -> str:
     if f.mode == "check_in":
         return say(b["checkin"]["subject"][f.reason_keys[0]], _key(f, "subject"), v)
     assert f.best is not None
-    node = b["subject"]["moment"].get(f.moment) if f.moment != "none" else None
-    if node is None or (f.moment == "post_milestone" and "goal" not in v):
-        node = b["subject"]["type"][f.best.type]
+    moment = _moment(f, v)
+    node = b["subject"]["moment"].get(moment) if moment != "none" else None
+    if node is None:
+        node = licensed(b["subject"]["type"][_value_key(f.best.type, v)], licences(f))
     return say(node, _key(f, "subject"), v)
 
 
-def _greeting(f: Facts, b: dict[str, Any], v: dict[str, Any], t: dict[str, Any], chat: bool) -> str:
-    local = courtesy(f.language)
-    if local:
-        return fill(local["greeting_chat" if chat else "greeting_email"], v | _local_names(f, v))
-    return fill(b["greeting"]["chat" if chat else "email"][t["greeting"]], v)
+def greeting(f: Facts, b: dict[str, Any], v: dict[str, Any], chat: bool) -> str:
+    """The first line: the contact's form and name, or the account's team when there is no contact."""
+    if f.contact is None:
+        return fill(b["no_contact"]["chat" if chat else "email"], v)
+    style = tone(f.account.country)["greeting"]
+    return say(b["greeting"]["chat" if chat else "email"][style], _key(f, "greeting"), v)
 
 
-def _local_names(f: Facts, v: dict[str, Any]) -> dict[str, Any]:
-    """The Thai script form of Khun (คุณ) for Thai courtesy lines; others keep the salutation."""
-    salutation = str(v["salutation"])
-    local = "คุณ " + salutation[5:] if salutation.startswith("Khun ") else salutation
-    return {"salutation_local": local}
-
-
-def _closing(f: Facts, b: dict[str, Any], v: dict[str, Any], t: dict[str, Any], chat: bool) -> list[str]:
-    local = courtesy(f.language)
-    lines = []
-    if local:
-        lines.append(fill(local["thanks"], v | _local_names(f, v)))
-        lines.append(fill(local["signoff_chat" if chat else "signoff_email"], v) + "\n" + v["sender"])
-        return lines
+def closing(f: Facts, b: dict[str, Any], v: dict[str, Any], chat: bool) -> list[str]:
+    """Chat ends with thanks and the name, email with the country's letter closing and the name."""
     if chat:
         return [say(b["signoff"]["chat"], _key(f, "signoff"), v)]
-    return [say(b["signoff"]["email"][t["register"]], _key(f, "signoff"), v) + "\n" + v["sender"]]
+    register = tone(f.account.country)["register"]
+    return [say(b["signoff"]["email"][register], _key(f, "signoff"), v) + "\n" + v["sender"]]
 
 
 def _email(f: Facts, b: dict[str, Any], v: dict[str, Any], t: dict[str, Any]) -> str:
     lo, hi = EMAIL_WORDS[f.mode]
-    head = [_greeting(f, b, v, t, chat=False)]
+    head = [greeting(f, b, v, chat=False)]
     opening: list[str] = []
     if t["thanks_first"]:
-        opening.append(say(b["thanks_first"], _key(f, "thanks"), v))
+        opening.append(say(licensed(b["thanks_first"], licences(f)), _key(f, "thanks"), v))
     if f.mode == "check_in":
         blocks, extras = _check_in_blocks(f, b, v, t, opening)
     else:
         blocks, extras = _proposal_blocks(f, b, v, t, opening)
-    tail = _closing(f, b, v, t, chat=False)
+    tail = closing(f, b, v, chat=False)
 
     def render(body: list[list[str]]) -> str:
         return "\n\n".join([*head, paragraphs(body), *tail])
@@ -90,6 +82,7 @@ def _proposal_blocks(
     best = f.best
     assert best is not None
     kind, reg = best.type, t["register"]
+    held = licences(f)
     opening.append(say(b["opening"][_moment(f, v)], _key(f, "opening"), v))
     facts = evidence(f, b, v, 4, "email")
     more = [s for s in recap(f, b, v, 2) if s not in facts]
@@ -98,11 +91,13 @@ def _proposal_blocks(
     if _moment(f, v) == "post_milestone":  # the opening already celebrates the goal
         facts, more = [s for s in facts if v["goal"] not in s], [s for s in more if v["goal"] not in s]
     pattern = [say(b["pattern_intro"], _key(f, "intro"), v), *facts[:2]]
-    meaning = [say(b["meaning"][kind], _key(f, "meaning"), v), say(b["offer"][kind], _key(f, "offer"), v)]
-    value = [say(b["value"][_value_key(kind, v)], _key(f, "value"), v)]
+    meaning = [say(licensed(b["meaning"][kind], held), _key(f, "meaning"), v)]
+    meaning.append(say(licensed(b["offer"][kind], held), _key(f, "offer"), v))
+    value = [say(licensed(b["value"][_value_key(kind, v)], held), _key(f, "value"), v)]
+    value.append(business_case(f, b, v, _key(f, "case"), "worth"))  # the value before the price
     value.append(say(b["investment"][best.period], _key(f, "invest"), v))
     if "per_user" in v and kind != "seats":
-        value[-1] = value[-1][:-1] + fill(b["per_user"], v)
+        value[-1] = extend(value[-1], fill(b["per_user"], v))
     if f.assessment.timing.trial_offered:
         value.append(say(b["trial"], _key(f, "trial"), v))
     step = [say(b["next_step"][reg], _key(f, "step"), v)]
@@ -115,13 +110,15 @@ def _proposal_blocks(
     extras += [(2, say(b["extra"][kind], _key(f, "extra"), v))]
     extras += [(4, say(b["reassure"][reg], _key(f, "re"), v))]
     extras += [(0, say(b["extra_moment"][_moment(f, v)], _key(f, "xm"), v))]
-    extras += [(3, say(b["value_more"][kind], _key(f, "vm"), v)), (4, say(b["close_more"], _key(f, "cm"), v))]
+    extras += [(3, say(licensed(b["value_more"][kind], held), _key(f, "vm"), v))]
+    extras += [(4, say(b["close_more"], _key(f, "cm"), v))]
     extras += [(int(i), fill(text, v)) for i, text in b["filler"]]
     return blocks, extras
 
 
 def _moment(f: Facts, v: dict[str, Any]) -> str:
-    if f.moment == "post_milestone" and "goal" not in v:
+    """The good moment the draft opens with, when its facts are there to name."""
+    if f.moment == "post_milestone" and ("goal" not in v or "recent_goal" not in licences(f)):
         return "none"
     if f.moment == "pre_renewal" and "renewal" not in v:
         return "none"
@@ -156,7 +153,7 @@ def _check_in_blocks(
 def _chat(f: Facts, b: dict[str, Any], v: dict[str, Any], t: dict[str, Any]) -> str:
     """WhatsApp and Slack: short, *bold* and _italic_, no headings."""
     w = b["chat"]
-    lines = [_greeting(f, b, v, t, chat=True)]
+    lines = [greeting(f, b, v, chat=True)]
     optional: list[int] = []
     if f.mode == "check_in":
         c = b["checkin"]
@@ -169,15 +166,15 @@ def _chat(f: Facts, b: dict[str, Any], v: dict[str, Any], t: dict[str, Any]) -> 
         assert best is not None
         if t["thanks_first"]:
             optional.append(len(lines))
-            lines.append(say(w["thanks"], _key(f, "thanks"), v))
+            lines.append(say(licensed(w["thanks"], licences(f)), _key(f, "thanks"), v))
         lines.append(say(w["opening"][_moment(f, v)], _key(f, "opening"), v))
         optional.append(len(lines))
         lines.append("\n".join("• " + s for s in evidence(f, b, v, 2, "chat")))
-        lines.append(say(w["offer"][best.type], _key(f, "offer"), v))
+        lines.append(say(licensed(w["offer"][best.type], licences(f)), _key(f, "offer"), v))
         invest = say(w["investment"][best.period], _key(f, "invest"), v)
         if f.assessment.timing.trial_offered:
             invest += " " + say(w["trial"], _key(f, "trial"), v)
         lines.append(invest)
         lines.append(say(w["next_step"][t["register"]], _key(f, "step"), v))
-    lines += _closing(f, b, v, t, chat=True)
+    lines += closing(f, b, v, chat=True)
     return cap_chars(lines, optional, CHAT_LIMIT.get(f.channel, 1000))

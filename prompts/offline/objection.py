@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from prompts.facts import Facts
-from prompts.offline.draft import CHAT_LIMIT, _closing, _greeting
-from prompts.offline.text import bank, cap_chars, fill, say, tone
+from prompts.offline.case import business_case
+from prompts.offline.draft import CHAT_LIMIT, closing, greeting
+from prompts.offline.text import bank, cap_chars, fill, say, spelled, tone
 from prompts.offline.values import evidence, values
 from prompts.schema import ObjectionAnswer
 
@@ -28,22 +29,26 @@ def write_objection(f: Facts, kind: str) -> ObjectionAnswer:
     acknowledge = say(o[kind]["acknowledge"], key, v)
     diagnose = [fill(q, v) for q in o[kind]["diagnose"]]
     proof = evidence(f, b, v, 2, f"objection-{kind}")
-    options = _options(f, o["options"], v, kind)
+    if kind == "budget" and f.mode == "proposal":  # unclear ROI: the value calculation and payback
+        if f.case and f.case.roi:
+            proof = [business_case(f, b, v, key, "objection"), *proof[:1]]
+        else:
+            diagnose.append(business_case(f, b, v, key, "objection"))
+    options = _options(f, o["options"], v, kind, key)
     pace = "patient" if f.patient else ("team" if t["register"] == "team" else "direct")
     next_step = say(o["next_step"][pace], key, v)
     if kind == "think":
         next_step += " " + say(o["respect_no"], key, v)
-    chat = f.channel != "email"
     lines = [
-        _greeting(f, b, v, t, chat=True),
+        greeting(f, b, v, chat=True),
         acknowledge,
         "\n".join([say(o["evidence_intro"], key, v)] + [f"• {p}" for p in proof]) if proof else "",
         "\n".join([say(o["options_intro"], key, v)] + [f"• {x}" for x in options]) if options else "",
         diagnose[0],
         next_step,
-        *_closing(f, b, v, t, chat=chat or True),
+        *closing(f, b, v, chat=True),  # the answer is sent as a chat message whatever the draft's channel
     ]
-    message = cap_chars(lines, [2, 4], CHAT_LIMIT["whatsapp"])
+    message = spelled(cap_chars(lines, [2, 4], CHAT_LIMIT["whatsapp"]), f.account.country)
     return ObjectionAnswer(
         acknowledge=acknowledge,
         diagnose=diagnose,
@@ -54,30 +59,32 @@ def write_objection(f: Facts, kind: str) -> ObjectionAnswer:
     )
 
 
-def _options(f: Facts, bank_options: dict[str, str], v: dict[str, Any], kind: str) -> list[str]:
+def _options(f: Facts, bank_options: dict[str, Any], v: dict[str, Any], kind: str, key: str) -> list[str]:
     """Only non-price levers and the catalog's standing offers, never an invented discount."""
     best = f.best
     out = []
+
+    def add(name: str, values: dict[str, Any]) -> None:
+        out.append(say(bank_options[name], f"{key}:{name}", values))
+
     for name in OPTIONS[kind] if f.mode == "proposal" else NOT_NOW:
         if name == "smaller" and best:
             if best.type == "seats" and f.smaller_seats < best.seats_to_add:
-                out.append(fill(bank_options["smaller_seats"], v))
-            elif best.period == "month":
-                out.append(fill(bank_options["monthly"], v))
+                add("smaller_seats", v)
             else:
-                out.append(fill(bank_options["smaller"], v))
+                add("monthly" if best.period == "month" else "smaller", v)
         elif name in ("terms", "later") and best:
-            out.append(fill(bank_options[name], v))
+            add(name, v)
         elif name == "trial" and best and best.type != "seats":
-            out.append(fill(bank_options["trial"], v))
+            add("trial", v)
         elif name == "discounts":
             for d in f.discounts():
                 if d.months_free:
-                    out.append(fill(bank_options["months_free"], {"name": d.name, "months": d.months_free}))
+                    add("months_free", {"name": d.name, "months": d.months_free})
                 elif d.price is not None:
-                    out.append(fill(bank_options["price"], {"name": d.name, "price": f.money(d.price)}))
+                    add("price", {"name": d.name, "price": f.money(d.price)})
                 elif d.percent is not None:
-                    out.append(fill(bank_options["percent"], {"name": d.name, "percent": f"{d.percent:g}"}))
+                    add("percent", {"name": d.name, "percent": f"{d.percent:g}"})
         elif name in ("demo", "roi", "check_back", "help"):
-            out.append(fill(bank_options[name], v))
+            add(name, v)
     return out

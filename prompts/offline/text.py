@@ -12,6 +12,8 @@ import yaml
 
 PHRASES = Path(__file__).parents[1] / "phrases"
 WORD = re.compile(r"\S*\w\S*")  # as a reader counts: "multi-outlet" is one word, a lone "—" none
+THAI = re.compile(r"[\u0e00-\u0e7f]")
+THAI_LETTERS_PER_WORD = 5  # Thai runs words together; about five letters (with marks) make one
 
 
 @cache
@@ -21,15 +23,44 @@ def load(name: str) -> dict[str, Any]:
     return data
 
 
+FULL_BANKS = ("en", "id", "ms", "th", "vi")
+# Philippine English: American spelling (Singapore and Malaysia keep the bank's British spelling).
+AMERICAN = {
+    "organis": "organiz", "optimis": "optimiz", "prioritis": "prioritiz", "utilis": "utiliz",
+    "analys": "analyz", "recognis": "recogniz", "customis": "customiz", "colour": "color",
+    "favour": "favor", "centre": "center", "programme": "program", "cancelled": "canceled",
+    "enrol": "enroll", "licence": "license",
+}  # fmt: skip
+_AMERICAN = re.compile("|".join(AMERICAN), re.IGNORECASE)
+
+
+@cache
 def bank(language: str) -> dict[str, Any]:
-    """The full phrase bank for a language; Thai, Vietnamese and Filipino drafts use English bodies."""
-    return load(language if language in ("en", "id", "ms") else "en")
+    """The full phrase bank for a language. Filipino is English-led: the English bank with the Taglish
+    courtesy lines of fil.yaml (po, Sir/Ma'am) in place of its greetings and closings."""
+    if language in FULL_BANKS:
+        return load(language)
+    if language == "fil":
+        return _merged(load("en"), load("fil"))
+    return load("en")
 
 
-def courtesy(language: str) -> dict[str, str] | None:
-    """Local greeting and courtesy lines around an English body (th, vi, fil)."""
-    found: dict[str, str] | None = load("courtesy").get(language)
-    return found
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return out
+
+
+def spelled(text: str, country_code: str) -> str:
+    """American spelling for the Philippines; everywhere else the text as written."""
+    if country_code.upper() != "PH":
+        return text
+    return _AMERICAN.sub(lambda m: _same_case(m.group(0), AMERICAN[m.group(0).casefold()]), text)
+
+
+def _same_case(found: str, replacement: str) -> str:
+    return replacement[:1].upper() + replacement[1:] if found[:1].isupper() else replacement
 
 
 def tone(country_code: str) -> dict[str, Any]:
@@ -52,7 +83,8 @@ class _Strict(dict):  # type: ignore[type-arg]
 
 def fill(template: str, values: dict[str, Any]) -> str:
     """Fill a phrase; a missing value is a bug in the bank, never a placeholder left in a draft."""
-    return " ".join(template.format_map(_Strict(values)).split())
+    text = " ".join(template.format_map(_Strict(values)).split())
+    return text[:1].upper() + text[1:] if text[:1].islower() else text  # "anh Minh…" opening a sentence
 
 
 def say(node: Any, key: str, values: dict[str, Any]) -> str:
@@ -61,7 +93,23 @@ def say(node: Any, key: str, values: dict[str, Any]) -> str:
 
 
 def words(text: str) -> int:
-    return len(WORD.findall(text))
+    """Words as a reader counts them; Thai, written without spaces between words, by its letters."""
+    n = 0
+    for token in WORD.findall(text):
+        thai = len(THAI.findall(token))
+        n += max(1, round(thai / THAI_LETTERS_PER_WORD)) if thai else 1
+    return n
+
+
+def extend(sentence: str, tail: str) -> str:
+    """A sentence with a clause added before its final mark ("…seats, with 3 joining."); Thai sentences
+    have no final mark, so the clause follows after a space."""
+    if not tail:
+        return sentence
+    gap = "" if tail[:1] in ",;" else " "
+    if sentence[-1:] in ".!?":
+        return sentence[:-1] + gap + tail + ("" if tail[-1:] in ".!?" else sentence[-1])
+    return sentence + gap + tail
 
 
 def join(items: list[str], and_word: str) -> str:

@@ -1,39 +1,157 @@
-"""The account's facts as the words a phrase bank fills in: names, numbers, money and dates, per language."""
+"""The account's facts as the words a phrase bank fills in: names, numbers, money and dates, per language;
+and the licences: which qualitative claims this account's facts allow a sentence to make."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
+from playbooks.config import thresholds
 from playbooks.model import Signal
 from prompts.checks import safe_label
 from prompts.facts import Facts
-from prompts.offline.text import fill, join, pick
+from prompts.offline.text import extend, fill, join, load, pick
+from prompts.people import gender_of
+
+LOCATION_FEATURES = ("multi_location", "consolidated_reports", "single_location")
+NEW_CUSTOMER_DAYS = 180  # welcomed, not thanked "as always"
+LONG_CUSTOMER_DAYS = 365  # thanked for the partnership over time
+GOAL_ON_RECORD_DAYS = 365  # an older goal is no longer news: not named at all
+# Every licence a phrase bank may key a sentence by, and the fact that grants it.
+LICENCES = {
+    "any": "always: the sentence claims nothing about the account",
+    "power_users": "the power_users signal fired (near-daily users with high adoption)",
+    "feature_limit": "the feature_limit signal fired (requests for features of a higher plan or module)",
+    "seat_utilization": "the seat_utilization signal fired (active users above 80% of seats)",
+    "seats_over": "more active users than purchased seats",
+    "new_users": "the seat_utilization signal counts new users in the last month",
+    "usage_growth": "the usage_growth signal fired, with a measured trajectory",
+    "locations": "the account runs 3 or more sites (the catalog rule's threshold)",
+    "recent_goal": "a goal achieved within the goal_achieved signal's window (60 days)",
+    "goal_on_record": "a goal achieved within the last year",
+    "open_goal": "a goal still open or in progress",
+    "qbr": "a business review recorded in the last 30 days (the after_qbr moment)",
+    "renewal_soon": "the renewal is 60-90 days away (the pre_renewal moment)",
+    "new_stakeholder": "a champion who joined in the last 60 days",
+    "new_customer": f"a customer for fewer than {NEW_CUSTOMER_DAYS} days",
+    "long_customer": f"a customer for {LONG_CUSTOMER_DAYS} days or more",
+    "needs": "recent tickets use the catalog's need words for the offering",
+    "tools": "the account uses a tool the offering connects to",
+    "maybe": "the customer said maybe: the playbook's 1-month trial",
+}
+MOMENT_LICENCES = {"after_qbr": "qbr", "pre_renewal": "renewal_soon", "new_stakeholder": "new_stakeholder"}
+# Words that mark a goal written in English, which a Bahasa draft does not quote.
+ENGLISH_WORDS = frozenset("the a an by for to of and every each per with in on report reports time cut".split())
 
 
-def feature_words(codes: list[str] | tuple[str, ...], bank: dict[str, Any]) -> str:
-    names = bank.get("features", {})
-    return join([names.get(c.strip(), c.strip().replace("_", " ")) for c in codes if c.strip()], bank["and"])
+def licences(f: Facts) -> frozenset[str]:
+    """The licences that hold for this account today: a sentence keyed by any other is never used."""
+    a, acct, today = f.assessment, f.account, f.assessment.today
+    names = {s.name for s in a.signals}
+    held = {"any"} | (names & set(LICENCES))
+    seats = next((s for s in a.signals if s.name == "seat_utilization"), None)
+    if seats and int(seats.data.get("new_users", 0)) > 0:
+        held.add("new_users")
+    if acct.seats_purchased and f.active_users > acct.seats_purchased:
+        held.add("seats_over")
+    if "usage_growth" in names and "users_from" not in a.trajectory:
+        held.discard("usage_growth")
+    if (acct.locations or 0) >= 3:
+        held.add("locations")
+    window = thresholds()["signals"]["goal_achieved_window_days"]
+    for g in f.data.goals:
+        if g.status == "achieved" and g.achieved_on and g.achieved_on <= today:
+            age = (today - g.achieved_on).days
+            held |= {"recent_goal", "goal_on_record"} if age <= window else set()
+            held |= {"goal_on_record"} if age <= GOAL_ON_RECORD_DAYS else set()
+        elif g.status != "achieved":
+            held.add("open_goal")
+    moments = set(a.timing.moments)
+    held |= {lic for m, lic in MOMENT_LICENCES.items() if m in moments}
+    tenure = (today - acct.start_date).days
+    if tenure < NEW_CUSTOMER_DAYS:
+        held.add("new_customer")
+    if tenure >= LONG_CUSTOMER_DAYS:
+        held.add("long_customer")
+    if f.best:
+        tools, needs = f.matched_needs(f.best.offering)
+        held |= {"tools"} if tools else set()
+        held |= {"needs"} if needs else set()
+    if a.timing.trial_offered:
+        held.add("maybe")
+    return frozenset(held)
+
+
+def licensed(node: Any, held: Iterable[str]) -> Any:
+    """The first variant list of a licence-keyed node whose licence holds (`any` always does)."""
+    if not isinstance(node, dict):
+        return node
+    held = set(held)
+    for licence, options in node.items():
+        if licence in held or licence == "any":
+            return options
+    raise KeyError(f"no licence of {sorted(node)} holds and there is no `any`")
+
+
+def site_kind(industry: str) -> str:
+    """outlets | clinics | branches | warehouses | farms | sites, from the account's industry."""
+    folded = industry.casefold()
+    for kind, words in load("industries").items():
+        if any(w in folded for w in words):
+            return str(kind)
+    return "sites"
+
+
+def label(code: str, f: Facts, bank: dict[str, Any]) -> str:
+    """A plan, feature or module in the draft's language: the catalog's label, the bank's, else Title Case."""
+    own = f.catalog.labels.get(code, {}).get(f.language)
+    if own:
+        return own
+    named = bank.get("features", {}).get(code)
+    if named:
+        return str(named)
+    offering = f.catalog.offering(code)
+    if offering is not None:
+        return offering.name
+    return code.replace("_", " ").strip().title()
+
+
+def feature_words(codes: Iterable[str], f: Facts, bank: dict[str, Any]) -> str:
+    return join([label(c.strip(), f, bank) for c in codes if c.strip()], bank["and"])
+
+
+def _sender_words(f: Facts, bank: dict[str, Any]) -> dict[str, str]:
+    """Thai particles and self-reference by the sender's gender (csms.csv `gender`, else the name)."""
+    gender = f.sender_gender or (gender_of(f.sender, f.account.country) if f.sender else "")
+    forms = bank.get("sender", {}).get(gender or "unknown", {})
+    return {k: str(v) for k, v in forms.items()}
 
 
 def values(f: Facts, bank: dict[str, Any]) -> dict[str, Any]:
     """Every value a phrase may name, formatted for the account's locale and the bank's language."""
     acct, a = f.account, f.assessment
     contact, sponsor = f.contact, f.sponsor
+    team = str(bank["team_name"]).format(account=acct.name)
     v: dict[str, Any] = {
         "account": acct.name,
-        "salutation": contact.salutation if contact else fill(bank["no_contact"], {"account": acct.name}),
+        "salutation": contact.salutation if contact else team,
+        "chat_name": (contact.chat or contact.salutation) if contact else team,
         "given": contact.given if contact else acct.name,
         "role": contact.role if contact else "",
         "sponsor": sponsor.salutation if sponsor else "",
-        "you": _you(contact.salutation if contact else "", bank),
+        "you": contact.you if contact else bank.get("you_team", bank.get("you", "you")),
         "sender": f.sender or bank["team_signature"],
         "active": f.active_users,
         "seats": acct.seats_purchased or 0,
         "locations": acct.locations or 0,
+        "sites": bank["sites"][site_kind(acct.industry)],
         "follow_up": f.date(f.follow_up, year=False),
         "trial_months": 1,
         "smaller_seats": f.smaller_seats,
     }
+    v["You"] = v["you"][:1].upper() + v["you"][1:]
+    v |= _sender_words(f, bank)
     if f.latest:
         v["adoption"] = f.pct(f.latest.feature_adoption)
         v["power"] = f.latest.power_users
@@ -45,16 +163,20 @@ def values(f: Facts, bank: dict[str, Any]) -> dict[str, Any]:
         v["projected"] = round(t.get("users_next_quarter", 0))
     if acct.renewal_date:
         v["renewal"] = f.date(acct.renewal_date)
-    achieved = sorted((g for g in f.data.goals if g.status == "achieved" and g.achieved_on), key=_when)
+    oldest = a.today - timedelta(days=GOAL_ON_RECORD_DAYS)
+    achieved = sorted(
+        (g for g in f.data.goals if g.status == "achieved" and g.achieved_on and oldest <= g.achieved_on),
+        key=_when,
+    )
     if achieved:
-        v |= {"goal": achieved[-1].goal if safe_label(achieved[-1].goal, f) else "the goal your team set", "goal_date": f.date(achieved[-1].achieved_on)}  # type: ignore[arg-type]
+        v |= {"goal": _goal(achieved[-1].goal, f, bank), "goal_date": f.date(achieved[-1].achieved_on)}  # type: ignore[arg-type]
     open_goals = [g for g in f.data.goals if g.status != "achieved"]
     if open_goals:
-        v["open_goal"] = open_goals[0].goal if safe_label(open_goals[0].goal, f) else "the goal your team set"
+        v["open_goal"] = _goal(open_goals[0].goal, f, bank)
     best = f.best
     if best:
         v |= {
-            "offering": best.offering_name,
+            "offering": label(best.offering, f, bank),
             "price": f.money(best.price),
             "period": bank["period"][best.period],
             "est_value": f.money(best.est_value),
@@ -68,21 +190,43 @@ def values(f: Facts, bank: dict[str, Any]) -> dict[str, Any]:
         target = f.catalog.offering(best.offering)
         current = f.catalog.plan(acct.plan)
         if current:
-            v["current_plan"] = current.name
-        if target:
-            new = [x for x in target.features if not current or x not in current.features]
-            v["target_features"] = feature_words(new[:3] if best.type == "upsell" else target.features, bank)
+            v["current_plan"] = label(current.code, f, bank)
+        v["target_features"] = _target_features(f, bank, best, target, current)
         tools, needs = f.matched_needs(best.offering)
-        v["tools"], v["needs"] = join(tools, bank["and"]), join(needs[:2], bank["and"])
+        v["tools"] = join(tools, bank["and"])
+        v["needs"] = v["target_features"] if needs else ""  # ticket words are never pasted: what they are about
     return v
 
 
-def _you(salutation: str, bank: dict[str, Any]) -> str:
-    """How to say "you" politely: the form of address alone (Bapak, Ibu, Puan), else the bank's word."""
-    form = salutation.split(" ")[0] if salutation else ""
-    if form in {"Bapak", "Ibu", "Bapak/Ibu", "Encik", "Puan", "Encik/Puan"} and bank.get("you") != "you":
-        return form
-    return str(bank.get("you", "you"))
+def _target_features(f: Facts, bank: dict[str, Any], best: Any, target: Any, current: Any) -> str:
+    """What the offer adds, in words; location features only where there are sites to compare or a request
+    for them; never empty (the bank's words for "what your team asked for" stand in)."""
+    if target is None:
+        return str(bank["what_it_adds"])
+    requested = {
+        str(x).strip() for s in best.signals if s.name == "feature_limit" for x in str(s.data.get("features", "")).split(",")
+    }
+    new = [x for x in target.features if not current or x not in current.features] if best.type == "upsell" else list(target.features)
+    if (f.account.locations or 0) < 3:
+        new = [x for x in new if x not in LOCATION_FEATURES or x in requested]
+    words = feature_words(new[:3], f, bank)
+    return words or str(bank["what_it_adds"])
+
+
+def _goal(goal: str, f: Facts, bank: dict[str, Any]) -> str:
+    """A goal as the customer recorded it, when it is in the draft's language; else the bank's words.
+
+    Goals are free text, usually English: a draft in another language speaks of "the goal the team set"
+    in its own words rather than quoting English inside it."""
+    if not safe_label(goal, f):  # the customer's own words: quoted only when plainly harmless
+        return str(bank["goal_words"])
+    english = goal.isascii() and bool(ENGLISH_WORDS & set(goal.casefold().split()))
+    in_thai = any("\u0e00" <= ch <= "\u0e7f" for ch in goal)
+    if f.language in ("en", "fil") or (f.language == "th" and in_thai):
+        return f"“{goal}”"
+    if f.language in ("id", "ms", "vi") and not english and not in_thai:
+        return f"“{goal}”"
+    return str(bank["goal_words"])
 
 
 def _when(goal: Any) -> Any:
@@ -104,6 +248,7 @@ def evidence(f: Facts, bank: dict[str, Any], v: dict[str, Any], limit: int, slot
 def _signal(s: Signal, f: Facts, bank: dict[str, Any], v: dict[str, Any], key: str) -> str:
     p = bank["pattern"]
     d = s.data
+    held = licences(f)
     if s.name == "power_users":
         return fill(pick(p["power_users"], key), v | {"power": d["power_users"], "active": d["active_users"]})
     if s.name == "seat_utilization":
@@ -111,17 +256,18 @@ def _signal(s: Signal, f: Facts, bank: dict[str, Any], v: dict[str, Any], key: s
         text = fill(pick(p["seat_utilization"], key), w)
         if int(d.get("new_users", 0)) > 0:
             which = "seat_new_one" if int(d["new_users"]) == 1 else "seat_new"
-            text = text[:-1] + fill(p[which], w | {"new_users": d["new_users"]})
+            text = extend(text, fill(p[which], w | {"new_users": d["new_users"]}))
         return text
     if s.name == "usage_growth" and "ufrom" in v:
         text = fill(pick(p["usage_growth"], key), v)
-        return text + (" " + fill(p["projection"], v) if v.get("projected") else "")
+        return text + (" " + fill(pick(p["projection"], key), v) if v.get("projected") else "")
     if s.name == "feature_limit":
-        w = v | {"requests": d["requests"], "features": feature_words(str(d["features"]).split(","), bank)}
+        features = feature_words(str(d["features"]).split(","), f, bank) or str(bank["what_it_adds"])
+        w = v | {"requests": d["requests"], "features": features}
         return fill(pick(p["feature_limit_many" if int(d["requests"]) > 1 else "feature_limit_one"], key), w)
-    if s.name == "catalog_rule" and v["locations"] >= 2:
+    if s.name == "catalog_rule" and "locations" in held:
         return fill(pick(p["locations"], key), v)
-    if s.name == "goal_achieved" and "goal" in v:
+    if s.name == "goal_achieved" and "recent_goal" in held and "goal" in v:
         return fill(pick(p["goal_achieved"], key), v)
     if s.name == "cross_sell":
         if v.get("needs"):
@@ -135,9 +281,10 @@ def recap(f: Facts, bank: dict[str, Any], v: dict[str, Any], limit: int) -> list
     """What the account has achieved so far, without any offer: for check-ins and value calls."""
     c = bank["recap"]
     key = f.account.account_id
+    held = licences(f)
     out = []
     if "goal" in v:
-        out.append(fill(pick(c["goal"], key), v))
+        out.append(fill(pick(licensed(c["goal"], held), key), v))
     if v["active"] and "adoption" in v:
         out.append(fill(pick(c["usage"], key), v))
     if "open_goal" in v:

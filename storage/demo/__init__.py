@@ -24,7 +24,7 @@ DEMO_TEAM = "jakarta"
 SEEDED_BY = "demo"
 COLUMNS = {
     "teams": ["team", "slack_channel", "timezone", "digest_time"],
-    "csms": ["email", "name", "team", "slack_user_id", "whatsapp", "timezone", "role"],
+    "csms": ["email", "name", "team", "slack_user_id", "whatsapp", "timezone", "gender", "role"],
     "accounts": [
         "account_id",
         "name",
@@ -46,7 +46,17 @@ COLUMNS = {
     "usage": ["account_id", "date", "active_users", "power_users", "logins", "actions", "feature_adoption"],
     "tickets": ["account_id", "date", "kind", "subject", "body", "requested_feature"],
     "goals": ["account_id", "goal", "status", "achieved_on"],
-    "contacts": ["account_id", "name", "role", "is_champion", "is_decision_maker", "since", "left_on"],
+    "contacts": [
+        "account_id",
+        "name",
+        "role",
+        "is_champion",
+        "is_decision_maker",
+        "since",
+        "left_on",
+        "salutation",
+        "gender",
+    ],
 }
 
 
@@ -130,6 +140,8 @@ def rows(today: date) -> dict[str, list[dict[str, Any]]]:
                     "is_decision_maker": str(c.get("decision_maker", False)).lower(),
                     "since": ago(c.get("since")),
                     "left_on": ago(c.get("left")),
+                    "salutation": c.get("salutation", ""),
+                    "gender": c.get("gender", ""),
                 }
             )
     return out

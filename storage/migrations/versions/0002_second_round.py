@@ -50,6 +50,11 @@ def upgrade() -> None:
     # --- closed loop (issue 11) ---
     # --- business case (issue 12) ---
     # --- native drafts (issue 13) ---
+    with op.batch_alter_table("contact") as batch:
+        batch.add_column(sa.Column("salutation", sa.String(), nullable=True))
+        batch.add_column(sa.Column("gender", sa.String(), nullable=True))
+    with op.batch_alter_table("csm") as batch:
+        batch.add_column(sa.Column("gender", sa.String(), nullable=True))
     # --- structure (issue 14) ---
     pass
 
@@ -57,6 +62,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     # --- structure (issue 14) ---
     # --- native drafts (issue 13) ---
+    with op.batch_alter_table("csm") as batch:
+        batch.drop_column("gender")
+    with op.batch_alter_table("contact") as batch:
+        batch.drop_column("gender")
+        batch.drop_column("salutation")
     # --- business case (issue 12) ---
     # --- closed loop (issue 11) ---
     # --- conversation (issue 10) ---
