@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from fakes.slack_api import TEAM_ID, FakeSlack, signed, slash_body
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
@@ -21,7 +22,6 @@ from test_slack_support import DEWI, SECRET, Harness, account_names, settings_fo
 
 from bot.slack import app as slack_app
 from bot.slack import deliver
-from bot.slack.fake_api import TEAM_ID, FakeSlack, signed, slash_body
 from bot.slack.runtime import OTHER_SLACK_ID
 from storage import inbound
 from storage import models as db

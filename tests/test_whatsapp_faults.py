@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import TODAY, _postgres_url
+from fakes.twilio_api import FakeTwilio, inbound_form, sign
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
@@ -19,7 +20,6 @@ from test_whatsapp_webhook import ACCOUNT_SID, BOT, BUDI, DEWI, PUBLIC_URL, TOKE
 from bot.settings import Settings
 from bot.web import create_web_app
 from bot.whatsapp import sender, webhook
-from bot.whatsapp.fake_twilio import FakeTwilio, inbound_form, sign
 from bot.whatsapp.inbox import Inbox
 from bot.whatsapp.render import render
 from handlers.context import Context

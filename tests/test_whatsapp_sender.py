@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from fakes.twilio_api import FakeTwilio
 from sqlalchemy import Engine, select, update
 
 from bot.settings import Settings
 from bot.whatsapp import sender
 from storage import outbox
-from bot.whatsapp.fake_twilio import FakeTwilio
 from storage.db import session_scope
 from storage.models import OutboundMessage, utcnow
 

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 import yaml
 from conftest import TODAY
+from fakes.twilio_api import FakeTwilio, inbound_form, sign
 from sqlalchemy import Engine, func, select, update
 from starlette.testclient import TestClient
 
 from bot.settings import Settings
 from bot.web import create_web_app
 from bot.whatsapp import sender, webhook
-from bot.whatsapp.fake_twilio import FakeTwilio, inbound_form, sign
 from bot.whatsapp.inbox import Inbox
 from bot.whatsapp.render import MAX_CHARS, size
 from bot.whatsapp.webhook import WhatsAppRoute
