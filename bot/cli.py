@@ -48,7 +48,9 @@ def _print_reply(reply: Reply, as_json: bool) -> None:
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    reset: bool = typer.Option(False, "--reset", help="start over: forget recorded outcomes"),
+) -> None:
     """Create the database if needed and load the demo portfolio (idempotent)."""
     from bot.console import show
     from bot.runtime import context, ready_engine, today
@@ -58,7 +60,7 @@ def demo() -> None:
 
     settings = _settings()
     engine = ready_engine(settings)
-    summary = load_demo(engine, today(settings), progress=out)
+    summary = load_demo(engine, today(settings), progress=out, reset=reset)
     out.print(f"[green]Demo portfolio loaded[/green] into {settings.database_url}")
     out.print(summary.describe(), markup=False, highlight=False)
     show(handle(Command("digest", account=DEMO_TEAM), context(settings, engine)), out)
@@ -155,6 +157,28 @@ def digest(
 
         raise typer.Exit(deliver_cli(settings, engine, team, ctx.today, out))
     _print_reply(handle(Command("digest", account=team), ctx), as_json)
+
+
+@app.command()
+def pipeline(
+    as_json: bool = typer.Option(False, "--json", help="print the figures as JSON"),
+    chart: Path | None = typer.Option(None, "--chart", help="also write the chart as a PNG file"),
+) -> None:
+    """The expansion pipeline: conversion, revenue per currency, NRR, trend, commission, learning."""
+    from bot.runtime import context, ready_engine
+    from handlers.commands import Command
+    from handlers.dispatch import handle
+
+    settings = _settings()
+    engine = ready_engine(settings)
+    if chart is not None:
+        from handlers.pipeline import write_chart
+
+        if not write_chart(engine, context(settings, engine).today, chart):
+            err.print("No expansion revenue was won in the last 12 months: no chart to draw.")
+        else:
+            err.print(f"Chart written to {chart}")
+    _print_reply(handle(Command("pipeline"), context(settings, engine)), as_json)
 
 
 @app.command()

@@ -15,13 +15,14 @@ MAX_COMMAND_CHARS = 500
 @dataclass(frozen=True)
 class Command:
     name: str  # prep | expansion | draft | objection | outcome | pipeline | digest | help | mine
+    # | qualify | propose | snooze | not_relevant (the opportunity workflow)
     account: str = ""  # what the user typed for the account; "" means "the one we talked about"
     channel: str = ""  # draft: email | whatsapp | slack
     language: str = ""  # draft/prep/objection: en | id | ms | th | vi | fil
     objection: str = ""  # budget | happy | think
     outcome: str = ""  # won | lost | no | maybe
     reason: str = ""
-    options: dict[str, str] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)  # offer: "2" (numbered choice), days, signal
 
 
 def options_of(command: Command) -> dict[str, str]:
@@ -67,6 +68,9 @@ def parse(text: str) -> Command:
     first, _, rest = raw.partition(" ")
     verbs = _lookup(vocabulary()["verbs"])
     name = verbs.get(fold(first))
+    second, _, after = rest.partition(" ")
+    if (two := verbs.get(fold(f"{first} {second}"))) is not None:  # two-word verbs: "not relevant"
+        name, rest = two, after
     if name is None:
         raise ParseError(f"I don't know the command “{first[:40]}”.")
     rest = rest.strip()
@@ -80,8 +84,27 @@ def parse(text: str) -> Command:
         return _parse_objection(rest)
     if name == "outcome":
         return _parse_outcome(rest)
+    if name in WORKFLOW_VERBS:
+        return _parse_workflow(name, rest)
     account, language = _take_trailing(rest, _lookup(vocabulary()["languages"]))
     return Command(name, account=account, language=language)
+
+
+WORKFLOW_VERBS = {"qualify", "propose", "snooze", "not_relevant"}
+
+
+def _parse_workflow(name: str, rest: str) -> Command:
+    """`qualify|propose ACCOUNT [N]` (N: the numbered offer), `snooze ACCOUNT [days]`,
+    `not relevant ACCOUNT [signal]`."""
+    if name == "not_relevant":
+        account, signal = _take_trailing(rest, _lookup(vocabulary()["signals"]))
+        return Command(name, account=account, options={"signal": signal} if signal else {})
+    words = rest.split()
+    last = words[-1].lstrip("#") if len(words) > 1 else ""
+    if not last.isdigit():
+        return Command(name, account=rest)
+    key = "days" if name == "snooze" else "offer"
+    return Command(name, account=" ".join(words[:-1]), options={key: str(int(last))})
 
 
 def _take_trailing(text: str, table: dict[str, str]) -> tuple[str, str]:

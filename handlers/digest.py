@@ -18,7 +18,7 @@ from playbooks.model import Assessment
 from storage import models as db
 from storage.memory import recall
 from storage.repository import teams
-from storage.tracking import open_opportunities, snoozed
+from storage.tracking import open_opportunities, snoozed, track
 
 
 def compute(session: Session, team: str, day: date, cap: int | None = None) -> Digest:
@@ -56,7 +56,8 @@ def handle(command: Command, ctx: Context, session: Session, account_id: str | N
         return notice("digest", f"Unknown team “{team}”. Teams: {', '.join(known) or 'none yet'}.")
     if refused := team_refusal(session, ctx, team):
         return notice("digest", *refused)
-    reply = compose(session, team, ctx.today, ctx.digest_cap)[0]
+    reply, assessments = compose(session, team, ctx.today, ctx.digest_cap)
+    track(session, assessments, ctx.today)  # recorded on sight, as a sent digest records them
     if why:  # nobody said whose digest: say which team this is, why, and the others
         reply.sections.insert(0, Section(lines=(why,)))
         reply.data["team_chosen"] = why
@@ -121,6 +122,8 @@ def render(d: Digest, session: Session) -> Reply:
         for i in items:
             a, o = i.assessment.account, i.opportunity
             new = "open" if (a.account_id, o.type, o.offering) in tracked else "new"
+            if trial := dict(i.assessment.timing.trials).get(o.offering):  # a maybe: in trial, not a pitch
+                new = f"trial, follow up {trial.isoformat()}"
             line = (
                 f"• {a.name} ({a.account_id}) [{new}] — {o.offering_name} ({TYPE_WORDS[o.type]}), "
                 f"{o.priority}, score {o.scores.composite}, est. {money(a, o.est_value)}\n"

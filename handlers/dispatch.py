@@ -8,7 +8,19 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from handlers import digest, draft, expansion, help, mine, objection, outcome, pipeline, prep, questions
+from handlers import (
+    digest,
+    draft,
+    expansion,
+    help,
+    mine,
+    objection,
+    outcome,
+    pipeline,
+    prep,
+    questions,
+    workflow,
+)
 from handlers.access import NOT_REGISTERED, account_refusal, caller, operator_notice
 from handlers.accounts import find
 from handlers.assessing import NoCatalog
@@ -33,9 +45,13 @@ HANDLERS: dict[str, Handler] = {
     "digest": digest.handle,
     "help": help.handle,
     "mine": mine.handle,
+    "qualify": workflow.handle_qualify,
+    "propose": workflow.handle_propose,
+    "snooze": workflow.handle_snooze,
+    "not_relevant": workflow.handle_not_relevant,
     "question": questions.handle,  # free text only: "when do they renew?"
 }
-ACCOUNT_COMMANDS = {"prep", "expansion", "draft", "objection", "outcome", "question"}
+ACCOUNT_COMMANDS = {"prep", "expansion", "draft", "objection", "outcome", "question", *workflow.COMMANDS}
 __all__ = ["NOT_REGISTERED", "handle", "handle_text"]  # NOT_REGISTERED: the button actions say it too
 
 

@@ -7,7 +7,13 @@ from sqlmodel import Session
 from handlers.assessing import assess_one
 from handlers.commands import Command
 from handlers.context import Context
-from handlers.present import account_buttons, assessment_json, opportunity_line, recommendation
+from handlers.present import (
+    account_buttons,
+    assessment_json,
+    opportunity_line,
+    recommendation,
+    trial_section,
+)
 from handlers.reply import Reply, Section
 from playbooks.model import Assessment
 
@@ -30,6 +36,8 @@ def render(a: Assessment) -> Reply:
             )
         )
     best = a.best
+    if a.timing.trials:  # a maybe: the offer is on trial, the next step is the follow-up, not a pitch
+        sections.append(trial_section(a))
     if best:
         sections.append(recommendation(acct, best))
         sections.append(

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from handlers.commands import Command
 from handlers.context import AfterCommit, Context
 from handlers.draft import contract, footer, writer_facts
-from handlers.present import account_buttons, recommendation
+from handlers.present import account_buttons, recommendation, trial_section
 from handlers.reply import Reply, Section
 from prompts.facts import Facts
 from prompts.schema import Brief, Written
@@ -30,6 +30,8 @@ def render(facts: Facts, written: Written[Brief]) -> Reply:
         if a.timing.revisit_on:
             lines += (f"Revisit on {a.timing.revisit_on.isoformat()}.",)
         sections.append(Section("Not now: prepare a value and health call, not a pitch", lines=lines))
+    if a.timing.trials:  # a maybe: the call is the trial's follow-up
+        sections.append(trial_section(a))
     if a.best:
         sections.append(recommendation(acct, a.best))
     sections += [

@@ -20,6 +20,18 @@ def price_text(account: Account, opp: Opportunity) -> str:
     return money(account, opp.price) + PERIOD_WORDS[opp.period]
 
 
+def trial_section(a: Assessment) -> Section:
+    """The offers on a maybe's 1-month trial, each with its follow-up date (issue 11)."""
+    names = {o.offering: o.offering_name for o in a.opportunities}
+    return Section(
+        "On trial",
+        lines=tuple(
+            f"• {names.get(code, code)}: 1-month trial, follow up on {day.isoformat()}"
+            for code, day in a.timing.trials
+        ),
+    )
+
+
 def account_json(account: Account) -> dict[str, Any]:
     return {"id": account.account_id, "name": account.name, "country": account.country}
 

@@ -26,6 +26,15 @@ class Section:
     buttons: tuple[Button, ...] = ()  # actions on what this section is about, shown right under it
 
 
+@dataclass(frozen=True)
+class File:
+    """An attachment a channel that can show files uploads (Slack); text channels leave it out."""
+
+    name: str  # e.g. pipeline.png
+    title: str
+    content: bytes = field(repr=False)
+
+
 @dataclass
 class Reply:
     command: str
@@ -38,6 +47,7 @@ class Reply:
     ok: bool = True
     private: bool = True  # a CSM's preparation is not for the channel
     data: dict[str, Any] = field(default_factory=dict)  # the JSON contract's fields
+    files: list[File] = field(default_factory=list)  # uploaded with the reply where a channel can
 
     @property
     def text(self) -> str:

@@ -17,6 +17,7 @@ from storage.tracking import not_relevant, open_opportunities, set_status, snooz
 
 COMMANDS = ("qualify", "propose", "snooze", "not_relevant")  # dispatch resolves their account
 SNOOZE_DAYS = 30
+MAX_SNOOZE_DAYS = 365
 FORWARD = {"qualified": ("identified",), "proposed": ("identified", "qualified")}  # status moves forward only
 VERBS = {"qualified": "qualify", "proposed": "propose"}
 
@@ -51,10 +52,10 @@ def choose(opps: list[db.Opportunity], typed: str) -> tuple[db.Opportunity | Non
             return opps[n - 1], " ".join(words[1:])
         return None, typed
     folded = fold(typed)
-    for o in sorted(opps, key=lambda o: -len(o.offering_name or "")):
-        for name in {fold(o.offering), fold(o.offering_name or "")} - {""}:
-            if folded == name or folded.startswith(name + " "):
-                return o, " ".join(words[len(name.split()) :])
+    names = [(fold(n), o) for o in opps for n in (o.offering, o.offering_name) if n]
+    for name, o in sorted(names, key=lambda n: -len(n[0])):  # the longest name first: "accounting module"
+        if folded == name or folded.startswith(name + " "):
+            return o, " ".join(words[len(name.split()) :])
     return None, typed
 
 
@@ -175,6 +176,8 @@ def handle_propose(command: Command, ctx: Context, session: Session, account_id:
 
 def handle_snooze(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
     days = int(command.options.get("days") or SNOOZE_DAYS)
+    if not 1 <= days <= MAX_SNOOZE_DAYS:
+        return notice("snooze", f"Snooze for 1 to {MAX_SNOOZE_DAYS} days — e.g. “snooze Kopi Nusantara 14”.")
     return snooze_account(session, ctx, _account(session, account_id), days)
 
 

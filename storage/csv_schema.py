@@ -271,6 +271,7 @@ SPECS: dict[str, FileSpec] = {
             "usage",
             Usage,
             (
+                Col("churned_on", date),  # optional: the customer left; NRR counts it as churn
                 ACCOUNT_ID,
                 Col("date", date, required=True),
                 *(

@@ -48,6 +48,7 @@ class Account(SQLModel, table=True):
     tools: list[str] = Field(default_factory=list, sa_column=Column(MutableList.as_mutable(JSON)))
     language: str = ""
 
+    churned_on: dt.date | None = None  # the customer left: their ARR counts as churn in NRR (issue 11)
 
 class Usage(SQLModel, table=True):
     account_id: str = Field(primary_key=True)
@@ -136,6 +137,10 @@ class Opportunity(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
+    # closed loop (issue 11): what the workflow and the outcome decided
+    seats_to_add: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    closed_reason: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    follow_up_on: dt.date | None = None  # a maybe's trial ends and the CSM follows up
 class Outcome(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: str = Field(index=True)
@@ -150,6 +155,18 @@ class Outcome(SQLModel, table=True):
 
 class SignalFeedback(SQLModel, table=True):
     """A CSM's "not relevant" on a signal, kept to measure which signals are useful."""
+class ArrChange(SQLModel, table=True):
+    """A change of an account's ARR: a won expansion, a contraction or a churn; what NRR is made of."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(index=True)
+    changed_on: dt.date
+    arr_before: float
+    arr_after: float
+    reason: str = ""  # expansion | contraction | churn
+    opportunity_id: int | None = None
+
+
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: str = Field(index=True)

@@ -77,10 +77,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def demo_engine(engine: Engine) -> Engine:
-    """The demo portfolio as of TODAY."""
+    """The demo portfolio as of TODAY, without its twelve months of history: the playbook's own scores
+    (tests/test_pipeline.py and test_learning.py load the history)."""
     from storage.demo import load_demo
 
-    load_demo(engine, TODAY)
+    load_demo(engine, TODAY, history=False)
     return engine
 
 

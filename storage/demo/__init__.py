@@ -16,14 +16,25 @@ from sqlalchemy import Engine, delete, select
 
 from storage import models as db
 from storage.db import session_scope
+from storage.demo.history import load_history
 from storage.importer import ImportSummary, import_paths
 from storage.usage_summary import refresh as refresh_summaries
 
 HERE = Path(__file__).parent
+# What using the bot records: `demo --reset` forgets all of it (the imported portfolio is reloaded).
+RECORDED = (
+    db.Opportunity,
+    db.Outcome,
+    db.ArrChange,
+    db.SignalFeedback,
+    db.Activity,
+    db.ChatMemory,
+    db.DigestDelivery,
+)
 DEMO_TEAM = "jakarta"
 SEEDED_BY = "demo"
 COLUMNS = {
-    "teams": ["team", "slack_channel", "timezone", "digest_time"],
+    "teams": ["team", "slack_channel", "timezone", "digest_time", "country"],
     "csms": ["email", "name", "team", "slack_user_id", "whatsapp", "timezone", "gender", "role"],
     "accounts": [
         "account_id",
@@ -43,7 +54,16 @@ COLUMNS = {
         "tools",
         "language",
     ],
-    "usage": ["account_id", "date", "active_users", "power_users", "logins", "actions", "feature_adoption"],
+    "usage": [
+        "account_id",
+        "date",
+        "active_users",
+        "power_users",
+        "logins",
+        "actions",
+        "feature_adoption",
+        "revenue",
+    ],
     "tickets": ["account_id", "date", "kind", "subject", "body", "requested_feature"],
     "goals": ["account_id", "goal", "status", "achieved_on"],
     "contacts": [
@@ -97,6 +117,7 @@ def rows(today: date) -> dict[str, list[dict[str, Any]]]:
             }
         )
         n = len(a["users"])
+        revenue = a.get("revenue") or [""] * n  # the customer's own sales, where the demo shows them
         for i, (users, actions) in enumerate(zip(a["users"], a["actions"], strict=True)):
             back = n - 1 - i
             out["usage"].append(
@@ -108,6 +129,7 @@ def rows(today: date) -> dict[str, list[dict[str, Any]]]:
                     "logins": users * 12 + a["power"] * 10,
                     "actions": actions,
                     "feature_adoption": round(max(a["adoption"] - 0.02 * back, 0), 2),
+                    "revenue": revenue[i],
                 }
             )
         for t in a["tickets"]:
@@ -157,9 +179,16 @@ def write_csvs(today: date, folder: Path) -> None:
     shutil.copy(HERE / "catalog.yaml", folder / "catalog.yaml")
 
 
-def load_demo(engine: Engine, today: date, progress: Console | None = None) -> ImportSummary:
-    """Import the demo as of `today`, then drop the demo's rows from other days and re-seed its outcomes,
-    so loading it again (even on another day) leaves one consistent portfolio."""
+def load_demo(
+    engine: Engine, today: date, progress: Console | None = None, *, reset: bool = False, history: bool = True
+) -> ImportSummary:
+    """Import the demo as of `today`, then drop the demo's rows from other days and re-seed its outcomes
+    and its twelve months of history, so loading it again (even on another day) leaves one consistent
+    portfolio. `reset` first forgets everything recorded since: opportunities, outcomes, feedback."""
+    if reset:
+        with session_scope(engine) as session:
+            for table in RECORDED:
+                session.execute(delete(table))
     with tempfile.TemporaryDirectory(prefix="expansion-demo-") as tmp:
         write_csvs(today, Path(tmp))
         summary = import_paths(engine, [Path(tmp)], console=progress)
@@ -198,6 +227,10 @@ def load_demo(engine: Engine, today: date, progress: Console | None = None) -> I
                         recorded_on=today - timedelta(days=o["ago"]),
                     )
                 )
+        if history:
+            catalog = session.get(db.CatalogDoc, 1)
+            assert catalog is not None  # imported above
+            load_history(session, today, catalog.document)
     return summary
 
 

@@ -48,6 +48,24 @@ def upgrade() -> None:
     op.create_index("ix_answerfeedback_at", "answerfeedback", ["at"], unique=False)
     op.create_index("ix_answerfeedback_account_id", "answerfeedback", ["account_id"], unique=False)
     # --- closed loop (issue 11) ---
+    with op.batch_alter_table("account") as batch:
+        batch.add_column(sa.Column("churned_on", sa.Date(), nullable=True))
+    with op.batch_alter_table("opportunity") as batch:
+        batch.add_column(sa.Column("seats_to_add", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("closed_reason", sa.String(), server_default="", nullable=False))
+        batch.add_column(sa.Column("follow_up_on", sa.Date(), nullable=True))
+    op.create_table(
+        "arrchange",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.String(), nullable=False),
+        sa.Column("changed_on", sa.Date(), nullable=False),
+        sa.Column("arr_before", sa.Float(), nullable=False),
+        sa.Column("arr_after", sa.Float(), nullable=False),
+        sa.Column("reason", sa.String(), nullable=False),
+        sa.Column("opportunity_id", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_arrchange_account_id", "arrchange", ["account_id"], unique=False)
     # --- business case (issue 12) ---
     # --- native drafts (issue 13) ---
     with op.batch_alter_table("contact") as batch:
@@ -69,6 +87,14 @@ def downgrade() -> None:
         batch.drop_column("salutation")
     # --- business case (issue 12) ---
     # --- closed loop (issue 11) ---
+    op.drop_index("ix_arrchange_account_id", table_name="arrchange")
+    op.drop_table("arrchange")
+    with op.batch_alter_table("opportunity") as batch:
+        batch.drop_column("follow_up_on")
+        batch.drop_column("closed_reason")
+        batch.drop_column("seats_to_add")
+    with op.batch_alter_table("account") as batch:
+        batch.drop_column("churned_on")
     # --- conversation (issue 10) ---
     op.drop_index("ix_answerfeedback_account_id", table_name="answerfeedback")
     op.drop_index("ix_answerfeedback_at", table_name="answerfeedback")
