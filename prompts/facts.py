@@ -87,7 +87,6 @@ class Facts:
     channel: str = "email"  # email | whatsapp | slack
     sender: str = ""  # the CSM's name, for the sign-off
     sender_gender: str = ""  # m | f | "": the sender's Thai particle (ครับ/ค่ะ) and self-reference
-    sender_gender: str = ""  # m | f | "": the sender's Thai particle (ครับ/ค่ะ) and self-reference
     other_accounts: tuple[str, ...] = ()
 
     def with_language(self, language: str) -> Facts:

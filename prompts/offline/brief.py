@@ -6,6 +6,7 @@ from typing import Any
 
 from playbooks import quotes
 from playbooks.model import Quote, Ticket
+from playbooks.outcomes import TRIAL_WORDS
 from prompts.facts import LANGUAGE_NAMES, Facts
 from prompts.offline.objection import write_objection
 from prompts.offline.draft import greeting
@@ -151,7 +152,8 @@ def _value_points(f: Facts, v: dict[str, Any]) -> list[str]:
         invest += f", about {v['per_user']} per active user"
     points.append(invest + ".")
     if f.assessment.timing.trial_offered:
-        points.append(f"They said maybe: offer a 1-month trial of {best.offering_name} and follow up.")
+        trial = TRIAL_WORDS.get(best.type, TRIAL_WORDS["upsell"]).format(name=best.offering_name)
+        points.append(f"They said maybe: offer {trial} (the shape of this offer), then follow up.")
     return points
 
 
