@@ -44,11 +44,11 @@ import httpx
 from sqlalchemy import create_engine, select, text
 from sqlmodel import col
 
-from bot.slack.fake_api import Call, FakeSlack, signed, slash_body
-from bot.whatsapp.fake_twilio import FakeTwilio, Sent, inbound_form, sign
 from bot.whatsapp.render import FORWARD_NOTE
 from storage import models as db
 from storage.db import make_engine, session_scope
+from tests.fakes.slack_api import Call, FakeSlack, signed, slash_body
+from tests.fakes.twilio_api import FakeTwilio, Sent, inbound_form, sign
 
 TODAY = "2026-11-24"
 SECRET = "load-signing-secret"

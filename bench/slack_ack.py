@@ -30,9 +30,9 @@ import uvicorn
 
 from bot.runtime import ready_engine
 from bot.settings import Settings
-from bot.slack.fake_api import FakeSlack, signed, slash_body
 from bot.web import create_web_app
 from storage.demo import load_demo
+from tests.fakes.slack_api import FakeSlack, signed, slash_body
 
 TODAY = date(2026, 11, 24)
 SECRET = "bench-signing-secret"

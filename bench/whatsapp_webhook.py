@@ -41,10 +41,10 @@ from sqlmodel import SQLModel, col
 
 from bot.settings import load_settings
 from bot.web import create_web_app
-from bot.whatsapp.fake_twilio import FakeTwilio, inbound_form, sign
 from bot.whatsapp.render import FORWARD_NOTE
 from storage import models as db
 from storage.db import make_engine, session_scope
+from tests.fakes.twilio_api import FakeTwilio, inbound_form, sign
 
 TODAY = date(2026, 11, 24)
 ACCOUNT_SID = "AC" + "b" * 32

@@ -22,6 +22,7 @@ import time_machine
 import yaml
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from fakes.slack_api import FakeSlack as FakeWebApi
 from sqlalchemy import Engine, make_url, select, text
 from test_digest_support import FakeSlack, fake_slack
 
@@ -38,7 +39,6 @@ from bot.scheduler import (
 )
 from bot.server import Services
 from bot.settings import Settings, load_settings
-from bot.slack.fake_api import FakeSlack as FakeWebApi
 from storage import models as db
 from storage.db import make_engine, session_scope, upgrade
 from storage.demo import HERE as DEMO_DIR

@@ -14,9 +14,8 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-
-from bot.slack.fake_api import FakeSlack, signed, slash_body
-from bot.whatsapp.fake_twilio import FakeTwilio, inbound_form, sign
+from fakes.slack_api import FakeSlack, signed, slash_body
+from fakes.twilio_api import FakeTwilio, inbound_form, sign
 
 SECRET = "serve-signing-secret"
 TWILIO_TOKEN = "serve-twilio-token"

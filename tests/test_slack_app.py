@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from fakes.slack_api import FakeSlack, signed, slash_body
 from starlette.testclient import TestClient
 from test_slack_support import (
     BUDI,
@@ -22,7 +23,6 @@ from test_slack_support import (
 )
 
 from bot.slack.commands import command_text
-from bot.slack.fake_api import FakeSlack, signed, slash_body
 from bot.web import create_web_app
 from handlers.dispatch import NOT_REGISTERED
 from storage import models as db
@@ -186,7 +186,7 @@ def test_a_direct_message_is_a_chat_command(slack: Harness) -> None:
 
 def test_slack_retries_of_an_event_already_received_are_ignored(slack: Harness) -> None:
     event = {"type": "app_home_opened", "user": DEWI, "tab": "home"}
-    body = __import__("bot.slack.fake_api", fromlist=["event_body"]).event_body(event)
+    body = __import__("fakes.slack_api", fromlist=["event_body"]).event_body(event)
     assert slack.http.post("/slack/events", content=body, headers=signed(SECRET, body)).status_code == 200
     slack.idle()
     published = len(slack.fake.received("views.publish"))

@@ -6,10 +6,10 @@ import logging
 import time
 
 import pytest
+from fakes.slack_api import FakeSlack
 from test_slack_support import DEWI, Harness, settings_for
 
 from bot.slack.app import build_app, socket_mode_handler
-from bot.slack.fake_api import FakeSlack
 from handlers import dispatch
 
 pytest_plugins = ["test_slack_support"]  # the fake Slack and the app fixtures

@@ -9,13 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fakes.slack_api import TEAM_ID, Call, FakeSlack, action_body, event_body, signed, slash_body
 from sqlalchemy import Engine, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from bot.settings import Settings
 from bot.slack.app import slack_routes
-from bot.slack.fake_api import TEAM_ID, Call, FakeSlack, action_body, event_body, signed, slash_body
 from storage import models as db
 from storage.db import session_scope
 
