@@ -182,3 +182,20 @@ def test_app_home_of_a_stranger_is_the_polite_line(slack: Harness) -> None:
     slack.event({"type": "app_home_opened", "user": STRANGER, "tab": "home"})
     view = slack.fake.wait_for("views.publish")[0].body["view"]
     assert block_texts(view["blocks"]) == NOT_REGISTERED
+
+
+def test_pipeline_in_slack_carries_the_chart_uploaded_under_its_answer(slack: Harness) -> None:
+    slack.click("outcome:0", "ID-001|won||tier2")  # one win, so there is revenue to draw
+    slack.answer("c1")
+    slack.slash("/pipeline", "", url="r2")
+    update = slack.fake.wait_for("chat.update")[0].body
+    assert "Expansion pipeline" in update["text"] and "Rp 4.500.000" in update["text"]
+    (complete,) = slack.fake.wait_for("files.completeUploadExternal")
+    (upload,) = [c for c in slack.fake.calls if c.kind == "upload"]
+    (asked,) = slack.fake.received("files.getUploadURLExternal")
+    assert asked.body["filename"] == "pipeline.png" and int(asked.body["length"]) == len(
+        upload.body["content"]
+    )
+    assert upload.body["content"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert complete.body["channel_id"] == update["channel"]
+    assert [f["id"] for f in complete.body["files"]] == [upload.name]

@@ -118,6 +118,7 @@ def _in_channel(rt: SlackRuntime, url: str, channel: str, user: str, text: str, 
     where, ts = rt.delivery.post_text(channel, f"⏳ {WORKING.get(text.split(' ', 1)[0], 'Working on it…')}")
     reply = handle_text(text, ctx)
     if reply.ok and ts and rt.delivery.update(where, ts, reply):
+        rt.delivery.upload(where, reply)  # the pipeline's chart, right under its answer
         return
     if ts:
         rt.delivery.delete(where, ts)
@@ -137,3 +138,4 @@ def run_message(rt: SlackRuntime, body: dict[str, Any], event: dict[str, Any], c
     reply = handle_text(str(event.get("text", "")), rt.context(caller))
     if not (ts and rt.delivery.update(where, ts, reply)):
         rt.delivery.post(channel, reply)
+    rt.delivery.upload(where or channel, reply)  # the pipeline's chart, under its answer

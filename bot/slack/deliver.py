@@ -125,6 +125,21 @@ class Delivery:
     def update(self, channel: str, ts: str, reply: Reply) -> bool:
         return self._call("chat_update", channel=channel, ts=ts, **message(reply)) is not None
 
+    def upload(self, channel: str, reply: Reply) -> bool:
+        """The reply's attachments (the pipeline chart) into the conversation, under the message."""
+        sent = [
+            self._call(
+                "files_upload_v2",
+                text_only=False,
+                channel=channel,
+                content=f.content,
+                filename=f.name,
+                title=f.title,
+            )
+            for f in reply.files
+        ]
+        return all(r is not None for r in sent)
+
     def delete(self, channel: str, ts: str) -> bool:
         return self._call("chat_delete", channel=channel, ts=ts, text_only=False) is not None
 

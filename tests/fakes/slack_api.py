@@ -19,7 +19,7 @@ BOT_USER = "U0BOT00001"
 
 @dataclass
 class Call:
-    kind: str  # api | respond
+    kind: str  # api | respond | upload (a file's bytes, posted to the upload_url)
     name: str  # the Web API method, or the response_url's last path part
     body: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
@@ -115,13 +115,18 @@ class FakeSlack:
     def _serve(self, req: BaseHTTPRequestHandler) -> None:
         url = urlsplit(req.path)
         raw = req.rfile.read(int(req.headers.get("Content-Length") or 0))
+        if url.path.startswith("/upload/"):  # files_upload_v2's second step: the bytes themselves
+            with self._lock:
+                self.calls.append(Call("upload", url.path.rsplit("/", 1)[-1], {"content": raw}))
+            self._send(req, 200, "OK")
+            return
         body: dict[str, Any] = dict(parse_qsl(url.query))
         if raw:
             if "json" in (req.headers.get("Content-Type") or ""):
                 body.update(json.loads(raw))
             else:
                 body.update(parse_qsl(raw.decode()))
-        for key in ("blocks", "view"):
+        for key in ("blocks", "view", "files"):
             if isinstance(body.get(key), str):
                 body[key] = json.loads(body[key])
         kind = "respond" if url.path.startswith("/respond/") else "api"
@@ -181,6 +186,16 @@ class FakeSlack:
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
+        if method == "files.getUploadURLExternal":
+            with self._lock:
+                self._ts += 1
+                file_id = f"F{self._ts:08d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            return {
+                "ok": True,
+                "files": [{"id": f["id"], "title": f.get("title")} for f in body.get("files", [])],
+            }
         if method in {"chat.delete", "views.publish"}:
             return {"ok": True, "channel": channel, "ts": body.get("ts", ""), "view": body.get("view", {})}
         return {"ok": False, "error": "unknown_method"}
