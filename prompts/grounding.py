@@ -233,7 +233,6 @@ def check(text: str, grounds: Grounds) -> list[str]:
             ok = _date_ok(month, d, y, grounds.dates)
         if not ok:
             problems.append(f"date not in the facts: {raw}")
-    problems += _phones(text, grounds, taken)
     for m in AMOUNT.finditer(text):
         if _overlaps(m.span(), taken):
             continue
@@ -256,6 +255,7 @@ def check(text: str, grounds: Grounds) -> list[str]:
         taken.append(span)
         if not any(v == int(v) and int(v) in grounds.counts for v in number_values(m["n"])):
             problems.append(f"count not in the facts: {m.group(0)}")
+    problems += _phones(text, grounds, taken)  # after amounts: "Rp 12 000 000" is money, not a phone
     for m in BARE.finditer(text):
         if _overlaps(m.span(), taken):
             continue
@@ -288,7 +288,7 @@ def _refs(text: str, grounds: Grounds, taken: list[tuple[int, int]]) -> list[str
 
 
 def _phones(text: str, grounds: Grounds, taken: list[tuple[int, int]]) -> list[str]:
-    """Phone numbers the facts do not hold (after dates, so 2026-12-31 stays a date)."""
+    """Phone numbers the facts do not hold (after dates and amounts, so 2026-12-31 stays a date)."""
     problems = []
     for m in PHONE.finditer(text):
         if _overlaps(m.span(), taken) or not _phone(m.group(0)):
