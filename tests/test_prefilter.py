@@ -59,34 +59,44 @@ RULES = [
 ]
 TABLES = (db.UsageSummary, db.Usage, db.Ticket, db.Goal, db.Account, db.Team)
 
+# Mostly steady values, so that an account often fires one signal alone, at or near its threshold.
 snapshot = st.fixed_dictionaries(
     {
-        "gap": st.integers(1, 60),
-        "active_users": st.integers(0, 60),
-        "power_users": st.integers(0, 4),
-        "logins": st.integers(0, 50),
-        "actions": st.integers(0, 600),
-        "feature_adoption": st.sampled_from([0.0, 0.5, 0.75, 0.8999999, 0.9, 0.95, 1.0]),
+        "gap": st.sampled_from([1, 7, 7, 7, 30, 60]),
+        "active_users": st.sampled_from([10, 10, 10, 11, 12, 24, 0]),
+        "power_users": st.sampled_from([0, 0, 0, 1, 3]),
+        "logins": st.sampled_from([40, 5]),
+        "actions": st.sampled_from([100, 100, 100, 114, 116, 300, 0]),
+        "feature_adoption": st.sampled_from([0.6, 0.6, 0.6, 0.8999999, 0.9, 0.95, 0.0]),
+        "revenue": st.sampled_from([None, 100.0, 100.0, 100.0, 149.99, 150.0, 151.0, 0.0]),
     }
 )
 ticket = st.fixed_dictionaries(
     {
         "ago": st.integers(-5, 200),
         "kind": st.sampled_from(["ticket", "feature_request", "conversation"]),
-        "subject": st.sampled_from(["Login slow", "Need cash flow view", "omzet naik 60%", "new branch"]),
+        "subject": st.sampled_from(
+            [
+                "Login slow",
+                "Need cash flow view",
+                "omzet naik 60%",
+                "we opened two new branches",
+                "new branch",
+            ]
+        ),
         "requested_feature": st.sampled_from(["", "multi_location", "api", "pnl", "dashboard"]),
     }
 )
 account = st.fixed_dictionaries(
     {
         "plan": st.sampled_from(["tier1", "tier2", "tier3"]),
-        "seats_purchased": st.one_of(st.none(), st.integers(0, 60)),
+        "seats_purchased": st.one_of(st.none(), st.sampled_from([0, 12, 13, 30, 30, 30]), st.integers(0, 60)),
         "locations": st.one_of(st.none(), st.integers(0, 5)),
-        "tools": st.sampled_from([[], ["Jurnal"], ["Excel"]]),
+        "tools": st.sampled_from([[], [], [], ["Jurnal"], ["Excel"]]),
         "latest_ago": st.integers(-20, 40),
-        "usage": st.lists(snapshot, max_size=6),
+        "usage": st.lists(snapshot, max_size=16),
         "tickets": st.lists(ticket, max_size=2, unique_by=lambda t: (t["ago"], t["kind"], t["subject"])),
-        "goal_ago": st.one_of(st.none(), st.integers(-5, 120)),
+        "goal_ago": st.one_of(st.none(), st.none(), st.integers(-5, 120)),
     }
 )
 
@@ -155,7 +165,7 @@ def signalled_and_kept(engine: Engine, rules: list[dict[str, Any]]) -> tuple[set
     return signalled, {d.account.account_id for d in kept}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(accounts=st.lists(account, min_size=1, max_size=8), rules=st.lists(st.sampled_from(RULES), max_size=2))
 def test_the_prefilter_keeps_every_account_the_rules_signal(
     engine: Engine, accounts: list[dict[str, Any]], rules: list[dict[str, Any]]
@@ -165,8 +175,8 @@ def test_the_prefilter_keeps_every_account_the_rules_signal(
     assert signalled <= kept
 
 
-def quiet(**changes: Any) -> dict[str, Any]:
-    """An account with flat, half-used seats and nothing asked or achieved: nothing can fire."""
+def week(**changes: Any) -> dict[str, Any]:
+    """A weekly snapshot of a steady account: 10 of its seats used, no power users, flat revenue."""
     steady = {
         "gap": 7,
         "active_users": 10,
@@ -174,14 +184,20 @@ def quiet(**changes: Any) -> dict[str, Any]:
         "logins": 40,
         "actions": 100,
         "feature_adoption": 0.6,
+        "revenue": 100.0,
     }
+    return steady | changes
+
+
+def quiet(**changes: Any) -> dict[str, Any]:
+    """An account with flat, half-used seats and nothing asked or achieved: nothing can fire."""
     base: dict[str, Any] = {
         "plan": "tier1",
         "seats_purchased": 30,
         "locations": 1,
         "tools": [],
         "latest_ago": 2,
-        "usage": [steady] * 14,
+        "usage": [week()] * 14,
         "tickets": [],
         "goal_ago": None,
     }
@@ -192,19 +208,10 @@ def quiet(**changes: Any) -> dict[str, Any]:
     "changes",
     [
         {"seats_purchased": 12},  # 10 of 12 seats in use
-        {
-            "usage": [
-                {
-                    "gap": 7,
-                    "active_users": 10 + w,
-                    "power_users": 0,
-                    "logins": 40,
-                    "actions": 100,
-                    "feature_adoption": 0.6,
-                }
-                for w in range(14)
-            ]
-        },  # growing
+        {"usage": [week(active_users=10 + w) for w in range(14)]},  # users growing
+        {"usage": [week(revenue=100.0 + 10 * w) for w in range(14)]},  # their own revenue growing
+        {"usage": [*[week()] * 13, week(power_users=2, feature_adoption=0.95)]},  # power users
+        {"tickets": [{"ago": 3, "kind": "conversation", "subject": "we opened two new branches"}]},
         {
             "tickets": [
                 {
