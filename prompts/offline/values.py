@@ -219,8 +219,6 @@ def _goal(goal: str, f: Facts, bank: dict[str, Any]) -> str:
     Goals are free text, usually English: a draft in another language speaks of "the goal the team set"
     in its own words rather than quoting English inside it; a goal that is not a safe label
     (checks.safe_label) is never quoted in any language."""
-    if not safe_label(goal, f):  # the customer's own words: quoted only when plainly harmless
-        return str(bank["goal_words"])
     if not safe_label(goal, f):  # customer text that could carry a link, a number or an instruction
         return str(bank["goal_words"])
     english = goal.isascii() and bool(ENGLISH_WORDS & set(goal.casefold().split()))
