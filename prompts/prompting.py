@@ -162,6 +162,7 @@ def messages(
     """(role, text) pairs for one model call: the system rules, then the task with its facts and data."""
     offer = f.mode == "proposal" if task == "draft" else True
     facts = json.dumps(prompt_facts(f, offer=offer), ensure_ascii=False, separators=(",", ":"))
+    facts = facts.replace("<", "‹").replace(">", "›")  # a name or role from the data cannot close <facts>
     nobody = bank(f.language)["no_contact"].format(account=f.account.name)
     address = f.contact.salutation if f.contact else nobody
     common = {
