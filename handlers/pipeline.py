@@ -21,6 +21,7 @@ from playbooks.model import Catalog, Money
 from playbooks.money import format_money
 from playbooks.pipeline import AccountArr, ArrChange, CurrencyFigures, Metrics, Opp, Rate, metrics
 from storage import models as db
+from storage.conversation import feedback_counts
 from storage.db import session_scope
 from storage.repository import load_catalog
 from storage.tracking import account_rows, arr_changes, learned, not_relevant_counts, pipeline_rows
@@ -79,6 +80,9 @@ def _targets(catalog: Catalog | None) -> dict[str, tuple[str, float]]:
 def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
     m, catalog, taught, dismissed = compute(session, ctx.today)
     reply = render(m, catalog, taught, dismissed)
+    votes = feedback_counts(session)  # helpful / not helpful on written answers (issue 10)
+    reply.sections.append(Section(lines=(votes.line,)))
+    reply.data["answer_feedback"] = {"helpful": votes.helpful, "not_helpful": votes.not_helpful}
     if ctx.channel == "slack" and (rows := chart_rows(m, catalog)):
         reply.files.append(File("pipeline.png", "Won expansion revenue", png(rows, reply.title)))
     return reply

@@ -66,9 +66,6 @@ class FeedbackCounts:
 
 def feedback_counts(session: Session) -> FeedbackCounts:
     """How the written answers were rated, for `pipeline`."""
-    rows: dict[bool, int] = dict(
-        session.execute(
-            select(db.AnswerFeedback.helpful, func.count()).group_by(db.AnswerFeedback.helpful)
-        ).tuples()
-    )
-    return FeedbackCounts(helpful=int(rows.get(True, 0)), not_helpful=int(rows.get(False, 0)))
+    query = select(db.AnswerFeedback.helpful, func.count()).group_by(db.AnswerFeedback.helpful)
+    rows = {bool(helpful): int(n) for helpful, n in session.execute(query)}
+    return FeedbackCounts(helpful=rows.get(True, 0), not_helpful=rows.get(False, 0))

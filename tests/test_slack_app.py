@@ -175,7 +175,7 @@ def test_a_direct_message_is_a_chat_command(slack: Harness) -> None:
             "text": "expansion ID-001",
         }
     )
-    update = slack.fake.wait_for("chat.update")[0]
+    update = slack.fake.wait_for("chat.postMessage")[0]  # the agent answers in the message's thread
     assert update.body["channel"] == "D0DEWI" and "Kopi Nusantara" in update.body["text"]
     slack.event(
         {"type": "message", "channel_type": "im", "channel": "D0DEWI", "bot_id": "B0BOT", "text": "hi"}

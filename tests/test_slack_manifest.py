@@ -21,7 +21,11 @@ def test_manifest_matches_the_code() -> None:
     }
     assert urls == {"https://YOUR-HOST/slack/events"}
     assert all(len(c["description"]) <= 100 for c in commands)
-    assert set(m["settings"]["event_subscriptions"]["bot_events"]) == {"app_home_opened", "message.im"}
+    events = {"app_home_opened", "message.im", "app_mention"}
+    assert set(m["settings"]["event_subscriptions"]["bot_events"]) == events
     scopes = set(m["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "users:read", "users:read.email", "im:history"} <= scopes
+    assert {"assistant:write", "app_mentions:read"} <= scopes  # the agent DM and mentions
+    assert m["features"]["agent_view"]["agent_description"] and "assistant_view" not in m["features"]
+    assert m["features"]["app_home"]["messages_tab_enabled"]
     assert m["settings"]["socket_mode_enabled"] is False and m["features"]["app_home"]["home_tab_enabled"]

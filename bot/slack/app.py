@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.settings import Settings
-from bot.slack import buttons, commands, home
+from bot.slack import agent, buttons, commands, home
 from bot.slack.deliver import web_client
 from bot.slack.once import first_time, once_per_event
 from bot.slack.runtime import SlackRuntime
@@ -64,6 +64,7 @@ def build_app(
     )
     rt = SlackRuntime.create(settings, engine, client)
     app.middleware(once_per_event(engine))
+    agent.register(app, rt)  # first: Bolt runs the first listener that matches (DMs, mentions)
     commands.register(app, rt)
     buttons.register(app, rt)
     home.register(app, rt)
