@@ -334,12 +334,10 @@ def injection(serve: Serve, slack: FakeSlack, twilio: FakeTwilio, database: str)
     to_slack = slack.everything()
     drafts = "\n".join(twilio.bodies(rep)[before:])
     found = [m for m in LIVE_MARKUP if m in to_slack] + [t for t in INJECTED_TEXT if t in drafts]
+    shown = "&lt;@U0BOSS0001&gt;" in to_slack  # the account did reach Slack, as text
+    detail = ", ".join(repr(f) for f in found) or "nothing live"
     return Result(
-        "injection",
-        database,
-        4,
-        injected=len(found),
-        detail=", ".join(repr(f) for f in found) or "nothing live",
+        "injection", database, 4, injected=len(found), detail=f"{detail}; name shown escaped: {shown}"
     )
 
 
