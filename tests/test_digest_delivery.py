@@ -22,7 +22,7 @@ from handlers.context import Context
 from handlers.dispatch import handle_text
 from storage import models as db
 from storage.db import session_scope
-from storage.tracking import track
+from storage.tracking import open_opportunities
 
 JAKARTA_0830 = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 08:30 in Asia/Jakarta (UTC+7)
 QUICK = (0.01, 0.01, 0.01)
@@ -68,9 +68,8 @@ def buttons(post: dict) -> list[dict]:
 
 
 def test_message_shows_owners_new_and_open_value_and_buttons(demo_engine, slack, settings):
-    with session_scope(demo_engine) as s:  # Batik Sentosa was already tracked yesterday: "open"
-        assessment, _ = assess_one(s, "ID-002", TODAY)
-        assert track(s, [assessment], TODAY - timedelta(days=1))
+    with session_scope(demo_engine) as s:  # Batik Sentosa was shown yesterday, so recorded: "open"
+        assess_one(s, "ID-002", TODAY - timedelta(days=1))
     result = deliver(settings, demo_engine)
     assert result.status == "sent"
     [post] = slack.posts
@@ -281,8 +280,8 @@ def test_reruns_do_not_duplicate_opportunities(demo_engine, slack, settings):
 
 def test_overdue_qualification_calls_are_listed_to_their_owner(demo_engine, slack, settings):
     with session_scope(demo_engine) as s:
-        assessment, _ = assess_one(s, "ID-001", TODAY)
-        [opp, *_] = track(s, [assessment], TODAY - timedelta(days=10))  # due 7 days later: 3 days ago
+        assess_one(s, "ID-001", TODAY - timedelta(days=10))  # recorded on sight then, due 7 days later
+        [opp, *_] = open_opportunities(s, account_id="ID-001")  # best first: Tier 2, 3 days overdue
     deliver(settings, demo_engine)
     text = blocks_text(slack.posts[0])
     assert "Overdue qualification calls" in text
