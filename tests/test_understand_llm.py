@@ -1,0 +1,123 @@
+"""Understanding with a model, over real HTTP against the local OpenAI-compatible stand-in: a valid
+choice is used; an unknown account or command, another account than the one named, an error or a
+timeout each leave the answer to the offline step; one model call per message; offline, no LangChain."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TODAY
+from sqlalchemy import Engine
+from test_writers_llm import Answer, FakeOpenAI, completion, fake_openai, settings_for
+
+from bot.runtime import writer_factory
+from handlers.context import Context
+from handlers.dispatch import handle_text
+from handlers.reply import Reply
+
+__all__ = ["fake_openai"]  # the stand-in's fixture, used by the tests below
+DEWI = "dewi@example.com"
+ROOT = Path(__file__).parents[1]
+
+
+def reads(fake: FakeOpenAI, **choice: str) -> None:
+    """The model answers every request with this reading, as a tool call under the name it was asked for."""
+    fake.respond = lambda request: completion(
+        tool=request["tools"][0]["function"]["name"], arguments=json.dumps(choice)
+    )
+
+
+def ask(engine: Engine, fake: FakeOpenAI, text: str, timeout: float = 2.0) -> Reply:
+    ctx = Context(
+        engine,
+        TODAY,
+        caller_email=DEWI,
+        user_key="console:llm",
+        writer_factory=writer_factory(settings_for(fake, timeout)),
+    )
+    return handle_text(text, ctx)
+
+
+def understood(reply: Reply) -> dict[str, Any]:
+    return dict(reply.data["understood"])
+
+
+def test_a_valid_choice_of_the_model_is_used(demo_engine: Engine, fake_openai: FakeOpenAI) -> None:
+    reads(fake_openai, command="question", account_id="ID-001", topic="renewal")
+    reply = ask(demo_engine, fake_openai, "when do the kopi people in Jakarta renew?")
+    assert reply.ok and reply.data["account"]["id"] == "ID-001" and reply.data["topic"] == "renewal"
+    assert understood(reply)["source"] == "model"
+    assert len(fake_openai.requests) == 1  # one call for understanding, none for a fact
+    prompt = json.dumps(fake_openai.requests[0]["messages"], ensure_ascii=False)
+    assert "ID-001: Kopi Nusantara" in prompt  # the candidates are shown by id and name
+
+
+def test_the_offline_step_needs_no_model_for_what_it_understands(
+    demo_engine: Engine, fake_openai: FakeOpenAI
+) -> None:
+    """A strict command is never sent to the model for understanding."""
+    reads(fake_openai, command="question", account_id="ID-002", topic="renewal")
+    reply = ask(demo_engine, fake_openai, "expansion Kopi Nusantara")
+    assert reply.data["account"]["id"] == "ID-001" and fake_openai.requests == []
+
+
+@pytest.mark.parametrize(
+    ("choice", "why"),
+    [
+        ({"command": "question", "account_id": "XX-999", "topic": "renewal"}, "unknown account"),
+        ({"command": "delete_everything", "account_id": "ID-002"}, "unknown command"),
+        ({"command": "question", "account_id": "ID-001", "topic": "renewal"}, "another account than named"),
+        ({"command": "draft", "account_id": "ID-002", "channel": "fax"}, "unknown option"),
+    ],
+)
+def test_an_invalid_choice_is_refused_and_the_offline_step_answers(
+    demo_engine: Engine, fake_openai: FakeOpenAI, choice: dict[str, str], why: str
+) -> None:
+    reads(fake_openai, **choice)
+    reply = ask(demo_engine, fake_openai, "when does Batik Sentosa renew?")
+    assert reply.ok and reply.data["account"]["id"] == "ID-002", why
+    assert reply.data["topic"] == "renewal" and understood(reply)["source"] == "offline"
+    assert len(fake_openai.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [Answer(500, b'{"error": {"message": "boom"}}'), completion(tool="", content="I think it is Batik?")],
+    ids=["http-500", "garbage"],
+)
+def test_a_failing_model_leaves_the_answer_to_the_offline_step(
+    demo_engine: Engine, fake_openai: FakeOpenAI, failure: Answer
+) -> None:
+    fake_openai.respond = lambda request: failure
+    reply = ask(demo_engine, fake_openai, "siapa pengambil keputusan di Batik Sentosa?")
+    assert reply.ok and reply.data["account"]["id"] == "ID-002" and reply.data["language"] == "id"
+    assert understood(reply)["source"] == "offline"
+
+
+def test_a_slow_model_is_not_waited_for(demo_engine: Engine, fake_openai: FakeOpenAI) -> None:
+    fake_openai.respond = lambda request: Answer(200, b"{}", delay=5.0)
+    reply = ask(demo_engine, fake_openai, "when does Batik Sentosa renew?", timeout=0.5)
+    assert reply.ok and understood(reply)["source"] == "offline"
+    assert reply.data["account"]["id"] == "ID-002"
+
+
+def test_free_text_offline_imports_no_langchain(env_db: str) -> None:
+    code = (
+        "import sys\n"
+        "from bot.cli import app\n"
+        "from typer.testing import CliRunner\n"
+        "assert CliRunner().invoke(app, ['demo']).exit_code == 0\n"
+        "r = CliRunner().invoke(app, ['ask', 'when does Kopi Nusantara renew?', '--json'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "print(sorted(m for m in sys.modules if m.startswith('langchain')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
