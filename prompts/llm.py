@@ -15,10 +15,10 @@ from langchain_core.output_parsers import PydanticOutputParser
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel
 
-from prompts.checks import review
+from prompts.checks import review, ungrounded
 from prompts.facts import Facts
 from prompts.offline import OfflineWriter
-from prompts.prompting import messages
+from prompts.prompting import messages, repair_messages
 from prompts.schema import Brief, Draft, ObjectionAnswer, Written
 
 log = logging.getLogger("expansion_bot")
@@ -100,7 +100,10 @@ def as_output(answer: Any, schema: type[T]) -> T:
 
 
 class LLMWriter:
-    """Writes with a chat model; any failure or ungrounded answer falls back to the offline writer."""
+    """Writes with a chat model; any failure or ungrounded answer falls back to the offline writer.
+
+    An answer wrong only in form (length, form of address, language) is sent back once with its
+    problems listed; an ungrounded one (an amount, a discount, a date the facts do not hold) is not."""
 
     name = "llm"
 
@@ -134,11 +137,19 @@ class LLMWriter:
     ) -> Written[T]:
         try:
             step, hint = self.structured(self.model, schema)
-            out = as_output(step.invoke(messages(task, facts, schema, kind=kind, hint=hint)), schema)
+            asked = messages(task, facts, schema, kind=kind, hint=hint)
+            out = as_output(step.invoke(asked), schema)
         except Exception as exc:  # any model failure: the user still gets an answer
             log.warning("model writer failed task=%s account=%s: %r", task, facts.account.account_id, exc)
             return Written(offline(), "offline", reason_for(exc))
         problems = review(task, out, facts)
+        if problems and not ungrounded(task, out, facts):  # only its form is wrong: one more call to fix it
+            log.info("model output repaired task=%s id=%s: %s", task, facts.account.account_id, problems)
+            try:
+                out = as_output(step.invoke(repair_messages(asked, out, problems)), schema)
+                problems = review(task, out, facts)
+            except Exception as exc:
+                log.warning("model repair failed task=%s id=%s: %r", task, facts.account.account_id, exc)
         if problems:
             log.warning("model output rejected task=%s id=%s: %s", task, facts.account.account_id, problems)
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -2,9 +2,9 @@
 
 The fallback (README, "Forms of address"): the right part of the name for the naming culture (Chinese
 names surname-first, Malay names before bin/binti/a/l, Vietnamese given name last, otherwise the first
-word), the language's form for the contact's gender (contacts.csv `gender`, else a known given name),
-and without a gender a respectful neutral form: the full name without a form (Indonesian, Malay, English,
-Vietnamese) or คุณ, which Thai uses for everyone. Never a hedge such as "Bapak/Ibu Dian" as a name.
+word), the form of the contact's country for their gender (contacts.csv `gender`, else a known given
+name), and without a gender a respectful neutral form: the full name without a form, or Khun (คุณ in
+Thai text), which Thai uses for everyone. Never a hedge such as "Bapak/Ibu Dian" as a name.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import yaml
 
 HERE = Path(__file__).parent
 TITLES = ("dr", "dr.", "prof", "prof.")
-# Which culture's forms a language uses; English follows the account's country.
-CULTURE = {"id": "ID", "ms": "MY", "th": "TH", "vi": "VN", "fil": "PH"}
 # culture -> (man, woman): the form before the name in a greeting
 FORMS: dict[str, tuple[str, str]] = {
     "ID": ("Bapak", "Ibu"),
@@ -33,7 +31,9 @@ SURNAME_FORMS = ("Mr", "Ms", "Mrs")  # forms that go with the family name
 GIVEN_NAME_COUNTRIES = ("TH", "VN", "ID")  # where even a title goes with the given name: "Dr Anan"
 # A form in a salutation, and the gender it tells (used when contacts.csv has no gender).
 FORM_GENDER = {
-    **dict.fromkeys(["bapak", "pak", "encik", "tuan", "mr", "mr.", "sir", "anh", "ông", "dato'", "datuk"], "m"),
+    **dict.fromkeys(
+        ["bapak", "pak", "encik", "tuan", "mr", "mr.", "sir", "anh", "ông", "dato'", "datuk"], "m"
+    ),
     **dict.fromkeys(["ibu", "bu", "puan", "cik", "ms", "ms.", "mrs", "mrs.", "ma'am", "chị", "bà"], "f"),
     **dict.fromkeys(["datin", "madam", "miss"], "f"),
 }
@@ -59,7 +59,9 @@ class Person:
 
     name: str
     role: str
-    salutation: str  # the greeting's form and name: "Bapak Andi", "คุณพลอย", "Anh Minh", "Ms Ng", "Dian Permata"
+    salutation: (
+        str  # the greeting's form and name: "Bapak Andi", "คุณพลอย", "Anh Minh", "Ms Ng", "Dian Permata"
+    )
     given: str  # the name alone, for a second mention: "Andi", "พลอย"
     champion: bool = False
     decision_maker: bool = False
@@ -152,7 +154,7 @@ def address(
     given = local_script(parts.given, language)
     if salutation:
         return _verbatim(name, role, salutation, given, sex, language, champion, decision_maker)
-    culture = CULTURE.get(language, country)
+    culture = country  # the form follows the person, in any language: an Indonesian is Bapak in Malay too
     you = NEUTRAL_YOU.get(language, "you")
     if parts.title:  # a doctor is addressed as one everywhere: "Dr Lim", "Dr Anan", "ดร.อนันต์"
         part = given if country in GIVEN_NAME_COUNTRIES else parts.family

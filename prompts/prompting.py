@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from prompts.facts import LANGUAGE_NAMES, Facts
 from prompts.offline.text import bank, tone
-from prompts.offline.values import evidence, values
+from prompts.offline.values import evidence, sender_words, values
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_TICKETS = 4
@@ -38,8 +38,9 @@ CHANNEL_RULES = {
 KIND_RULES = {
     "proposal": (
         "Proposal structure: opening that acknowledges their success; the pattern observed (their own "
-        "numbers); what it means; the offer as the answer to that need; the value; the investment, "
-        "after the value; a collaborative next step (demo, walk-through or trial)."
+        "numbers); what it means; the offer as the answer to that need; the value (business_case: its "
+        "yearly value and payback exactly as given, or its question when it has no figures); the "
+        "investment, after the value; a collaborative next step (demo, walk-through or trial)."
     ),
     "check_in": (
         "Relationship check-in, NOT a proposal: no offer, no product or plan names, no prices. Thank them, "
@@ -65,11 +66,40 @@ def estimate_tokens(text: str) -> int:
     return int(len(text) / 3.5) + 1
 
 
-def language_rules(language: str) -> str:
-    name = LANGUAGE_NAMES.get(language, "English")
-    if language in ("th", "vi", "fil"):
-        return f"greeting and courtesy/closing lines in {name}; the body in English."
-    return f"everything in {name}."
+LANGUAGE_RULES = {
+    "th": (
+        "everything in Thai script, as a Thai account manager writes (not a translation); no full stop "
+        "ends a Thai sentence; the sender ends the greeting, thanks and requests with {krap}, questions "
+        "with {ka}, and says {me}; never ฉัน, never urgency words."
+    ),
+    "vi": (
+        "everything in Vietnamese, as a Vietnamese account manager writes (not a translation); call the "
+        "client by the pronoun of the address form (anh/chị), never bạn; the sender is tôi, the company "
+        "chúng tôi; no urgency words (gấp, khẩn)."
+    ),
+    "fil": (
+        "English-led Taglish: the body in English with American spelling; the greeting and the thanks in "
+        "Filipino with po once each (e.g. Magandang araw po, Salamat po!); never Cheers."
+    ),
+    "id": (
+        "everything in Bahasa Indonesia, no Malay words (wang, pejabat, sila, kerana, percuma); take your "
+        "time is Tidak perlu terburu-buru, never Silakan luangkan waktu."
+    ),
+    "ms": (
+        "everything in Bahasa Melayu, no Indonesian words (uang, kantor, karena, akun, butuh, silakan, "
+        "gratis)."
+    ),
+}
+
+
+def language_rules(f: Facts) -> str:
+    """How the text must read in its language; Thai with the sender's own particle."""
+    rule = LANGUAGE_RULES.get(f.language)
+    if rule is None:
+        spelling = "American" if f.account.country.upper() == "PH" else "British"
+        return f"everything in English, {spelling} spelling."
+    words = sender_words(f, bank(f.language)) or {"krap": "ครับ/ค่ะ", "ka": "ครับ/คะ", "me": "ผม/ดิฉัน"}
+    return rule.format_map({k: v or "(no particle)" for k, v in words.items()})
 
 
 def _clean(text: str) -> str:
@@ -132,10 +162,29 @@ def prompt_facts(f: Facts, *, offer: bool = True) -> dict[str, Any]:
             "per_active_user": v.get("per_user"),
             "adds": v.get("target_features"),
         }
+        out["business_case"] = _case(f)
         out["allowed_offers"] = [_offer_text(f, d) for d in f.discounts()]
         if a.timing.trial_offered:
             out["trial"] = f"they said maybe: offer {f.best.offering_name} free for 1 month, then follow up"
     return {k: val for k, val in out.items() if val not in (None, [], "")}
+
+
+def _case(f: Facts) -> dict[str, Any]:
+    """The value on their own numbers, before the price: the only ROI and payback a text may state."""
+    case = f.case
+    if case is None:
+        return {}
+    if not case.yearly_value or not case.roi:
+        return {"unknown": "no figures: ask what it would save them, never estimate", "ask": list(case.ask)}
+    b = bank(f.language)["business_case"]
+    out = {
+        "yearly_value": f.money(case.yearly_value),
+        "roi": f"{case.roi:g}×".replace(".", b["decimal"]),
+        "how": list(case.evidence),
+    }
+    if case.payback_months:
+        out["payback_months"] = f"{case.payback_months:g}".replace(".", b["decimal"])
+    return out
 
 
 def _achieved(f: Facts) -> list[Any]:
@@ -163,13 +212,13 @@ def messages(
     offer = f.mode == "proposal" if task == "draft" else True
     facts = json.dumps(prompt_facts(f, offer=offer), ensure_ascii=False, separators=(",", ":"))
     facts = facts.replace("<", "‹").replace(">", "›")  # a name or role from the data cannot close <facts>
-    nobody = bank(f.language)["no_contact"].format(account=f.account.name)
+    nobody = str(bank(f.language)["team_name"]).format(account=f.account.name)
     address = f.contact.salutation if f.contact else nobody
     common = {
         "facts": facts,
         "account_data": account_data(f),
         "format": json_hint(schema) if hint else "",
-        "language_rules": language_rules(f.language),
+        "language_rules": language_rules(f),
         "address": address,
     }
     if task == "draft":
@@ -195,3 +244,15 @@ def messages(
         note = f"Timing says not now. {rules}" if rules else ""
         human = template("brief").format(kind_rules=note, **common)
     return [("system", template("system")), ("human", human)]
+
+
+def repair_messages(
+    asked: list[tuple[str, str]], answer: BaseModel, problems: list[str]
+) -> list[tuple[str, str]]:
+    """The one follow-up a model gets when its answer failed only on form: its answer and what to fix."""
+    fixes = "\n".join(f"- {p}" for p in problems)
+    return [
+        *asked,
+        ("ai", answer.model_dump_json()),
+        ("human", template("repair").format(problems=fixes)),
+    ]

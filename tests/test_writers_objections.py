@@ -62,7 +62,9 @@ def a_complete_answer(reply: Reply) -> None:
     assert ans["diagnose"][0] in reply.forward
     assert ans["evidence"] and all(re.search(r"\d", e) for e in ans["evidence"])  # their own numbers
     assert ans["options"] and ans["next_step"]
-    assert reply.forward.splitlines()[0].count("Pak Andi") == 1  # greets the champion, as Indonesian chat does
+    assert (
+        reply.forward.splitlines()[0].count("Pak Andi") == 1
+    )  # greets the champion, as Indonesian chat does
     assert len(reply.forward) <= 1000 and not re.search(r"^\s*#", reply.forward, re.M)
     headings = [s.heading for s in reply.sections]
     assert headings[:5] == ["Acknowledge", "Diagnose", "Their own value", "Options", "Next step"]

@@ -105,7 +105,10 @@ def test_forms_of_address_use_the_contacts_name(demo_engine) -> None:
     expected = {
         "Kopi Nusantara": ("Pak Andi", "Bapak Andi"),  # Andi Pratama: a man's name; Indonesian chat says Pak
         "Warung Digital Makmur": ("Bu Maya", "Ibu Maya"),  # Maya Sari: a woman's name
-        "Sinar Farma": ("Dian Permata", "Dian Permata"),  # gender unknown: the full name, never "Bapak/Ibu Dian"
+        "Sinar Farma": (
+            "Dian Permata",
+            "Dian Permata",
+        ),  # gender unknown: the full name, never "Bapak/Ibu Dian"
         "Kedai Kopi Damai": ("Encik Faizal", "Encik Faizal"),
         "Pustaka Ilmu Sdn Bhd": ("Puan Nurul", "Puan Nurul"),
         "Rasa Malaysia Catering": ("Ms Lim", "Ms Lim"),  # contacts.csv salutation, used verbatim

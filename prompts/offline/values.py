@@ -42,7 +42,28 @@ LICENCES = {
 }
 MOMENT_LICENCES = {"after_qbr": "qbr", "pre_renewal": "renewal_soon", "new_stakeholder": "new_stakeholder"}
 # Words that mark a goal written in English, which a Bahasa draft does not quote.
-ENGLISH_WORDS = frozenset("the a an by for to of and every each per with in on report reports time cut".split())
+ENGLISH_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "by",
+        "for",
+        "to",
+        "of",
+        "and",
+        "every",
+        "each",
+        "per",
+        "with",
+        "in",
+        "on",
+        "report",
+        "reports",
+        "time",
+        "cut",
+    ]
+)
 
 
 def licences(f: Facts) -> frozenset[str]:
@@ -121,7 +142,7 @@ def feature_words(codes: Iterable[str], f: Facts, bank: dict[str, Any]) -> str:
     return join([label(c.strip(), f, bank) for c in codes if c.strip()], bank["and"])
 
 
-def _sender_words(f: Facts, bank: dict[str, Any]) -> dict[str, str]:
+def sender_words(f: Facts, bank: dict[str, Any]) -> dict[str, str]:
     """Thai particles and self-reference by the sender's gender (csms.csv `gender`, else the name)."""
     gender = f.sender_gender or (gender_of(f.sender, f.account.country) if f.sender else "")
     forms = bank.get("sender", {}).get(gender or "unknown", {})
@@ -151,7 +172,7 @@ def values(f: Facts, bank: dict[str, Any]) -> dict[str, Any]:
         "smaller_seats": f.smaller_seats,
     }
     v["You"] = v["you"][:1].upper() + v["you"][1:]
-    v |= _sender_words(f, bank)
+    v |= sender_words(f, bank)
     if f.latest:
         v["adoption"] = f.pct(f.latest.feature_adoption)
         v["power"] = f.latest.power_users
@@ -194,7 +215,9 @@ def values(f: Facts, bank: dict[str, Any]) -> dict[str, Any]:
         v["target_features"] = _target_features(f, bank, best, target, current)
         tools, needs = f.matched_needs(best.offering)
         v["tools"] = join(tools, bank["and"])
-        v["needs"] = v["target_features"] if needs else ""  # ticket words are never pasted: what they are about
+        v["needs"] = (
+            v["target_features"] if needs else ""
+        )  # ticket words are never pasted: what they are about
     return v
 
 
@@ -204,9 +227,16 @@ def _target_features(f: Facts, bank: dict[str, Any], best: Any, target: Any, cur
     if target is None:
         return str(bank["what_it_adds"])
     requested = {
-        str(x).strip() for s in best.signals if s.name == "feature_limit" for x in str(s.data.get("features", "")).split(",")
+        str(x).strip()
+        for s in best.signals
+        if s.name == "feature_limit"
+        for x in str(s.data.get("features", "")).split(",")
     }
-    new = [x for x in target.features if not current or x not in current.features] if best.type == "upsell" else list(target.features)
+    new = (
+        [x for x in target.features if not current or x not in current.features]
+        if best.type == "upsell"
+        else list(target.features)
+    )
     if (f.account.locations or 0) < 3:
         new = [x for x in new if x not in LOCATION_FEATURES or x in requested]
     words = feature_words(new[:3], f, bank)
