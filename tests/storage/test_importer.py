@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
 import storage.importer as importer
+from playbooks.catalog import TOP_KEYS
 from storage.importer import ImportFailed, import_paths
 from storage.models import Account, CatalogDoc, Contact, Csm, Goal, Team, Ticket, Usage
 
@@ -281,7 +282,7 @@ def account(**values: str) -> str:
             "usage.csv",
             "account_id,date,active_users,power_users,logins,actions,feature_adoption,notes\n",
             "usage.csv:1: notes: unknown column (expected: account_id, date, active_users, power_users, "
-            "logins, actions, feature_adoption)",
+            "logins, actions, feature_adoption, revenue)",
         ),
         (
             "usage.csv",
@@ -582,8 +583,7 @@ def test_the_stored_catalog_checks_plans(loaded: Engine) -> None:
         ("currency: IDR\nplans: []\n", "catalog.yaml: plans: at least one plan is required"),
         (
             CATALOG + "colour: red\n",
-            "catalog.yaml: catalog.colour: unknown key (allowed: currency, plans, "
-            "add_ons, products, rules, discounts)",
+            f"catalog.yaml: catalog.colour: unknown key (allowed: {', '.join(TOP_KEYS)})",
         ),
         (
             "currency: IDR\nplans:\n  - {code: a, name: [\n",
