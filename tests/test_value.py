@@ -11,7 +11,8 @@ from builders import TODAY, account, data, ticket, usage
 
 from playbooks.assess import assess
 from playbooks.catalog import CatalogError, parse_catalog
-from playbooks.model import Catalog, Opportunity
+from playbooks.model import Catalog, Money, Opportunity
+from playbooks.money import format_money, locale_for
 from prompts import grounding
 from prompts.facts import Facts
 
@@ -87,8 +88,9 @@ def test_hours_per_active_user_against_a_monthly_price_in_the_accounts_currency(
     assert case.first_year_cost and case.first_year_cost.amount == 45 * 12  # the SGD price, 12 months
     assert case.roi == round(5_760 / 540, 1) == 10.7
     assert case.payback_months == round(45 / 480, 1) == 0.1  # a month of value covers the price
-    assert "1 h/month × 12 active users × 12 × $40 = $5,760 a year" in case.evidence[0]
-    assert "($45 a month × 12)" in case.evidence[1]
+    sgd = {n: format_money(Money(n, "SGD"), locale_for("SG")) for n in (40, 45, 5_760)}  # $ or S$
+    assert f"1 h/month × 12 active users × 12 × {sgd[40]} = {sgd[5_760]} a year" in case.evidence[0]
+    assert f"({sgd[45]} a month × 12)" in case.evidence[1]
 
 
 def test_money_per_account_against_a_yearly_price() -> None:
