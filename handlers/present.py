@@ -52,6 +52,13 @@ def opportunity_json(opp: Opportunity) -> dict[str, Any]:
         "est_value": {"amount": opp.est_value.amount, "currency": opp.est_value.currency},
         "price": {"amount": opp.price.amount, "currency": opp.price.currency, "period": opp.period},
         "seats_to_add": opp.seats_to_add,
+        "business_case": {  # what it is worth to them (playbooks/value.py); empty figures: `ask`
+            "yearly_value": opp.case.yearly_value.amount if opp.case.yearly_value else None,
+            "roi": opp.case.roi,
+            "payback_months": opp.case.payback_months,
+            "evidence": list(opp.case.evidence),
+            "ask": list(opp.case.ask),
+        },
     }
 
 
@@ -67,6 +74,7 @@ def assessment_json(a: Assessment) -> dict[str, Any]:
             "first": list(a.timing.first),
             "revisit_on": a.timing.revisit_on.isoformat() if a.timing.revisit_on else None,
             "trial_offered": a.timing.trial_offered,
+            "waits": list(a.timing.waits),  # not blockers: a tight budget, a big holiday near
         },
         "readiness": {
             "ready": a.readiness.ready,
@@ -135,6 +143,16 @@ def recommendation(account: Account, best: Opportunity) -> Section:
                 f"{scores.composite} (signal {scores.signal} · fit {scores.fit} · timing {scores.timing})",
             ),
             ("Est. value", money(account, best.est_value)),
+            *_case_field(account, best),
         ),
         lines=tuple(f"• {e}" for e in scores.evidence),
     )
+
+
+def _case_field(account: Account, best: Opportunity) -> tuple[tuple[str, str], ...]:
+    """The business case at a glance: yearly value, ROI and payback, when the catalog gives drivers."""
+    case = best.case
+    if not case.yearly_value or not case.roi:
+        return ()
+    payback = f" · payback {case.payback_months:g} months" if case.payback_months else ""
+    return (("Value to them", f"{money(account, case.yearly_value)} a year · ROI {case.roi:g}×{payback}"),)

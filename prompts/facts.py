@@ -11,12 +11,14 @@ from functools import cached_property
 
 from babel.dates import format_date
 
+from playbooks import value
 from playbooks.catalog import price_in
 from playbooks.config import country
 from playbooks.model import (
     Account,
     AccountData,
     Assessment,
+    BusinessCase,
     Catalog,
     Discount,
     Money,
@@ -217,6 +219,11 @@ class Facts:
     def smaller_seats(self) -> int:
         return self.best.smaller_seats if self.best else 0
 
+    @property
+    def case(self) -> BusinessCase | None:
+        """The best opportunity's business case (value, ROI, payback with formulas, or what to ask)."""
+        return self.best.case if self.best else None
+
     def discounts(self) -> tuple[Discount, ...]:
         """The catalog's standing offers that fit the best opportunity and can be quoted in its currency."""
         best = self.best
@@ -262,6 +269,8 @@ class Facts:
         amounts |= {d.price for d in self.catalog.discounts if d.price}
         if self.per_user:
             amounts.add(self.per_user.amount)
+        amounts |= value.assessment_figures(a)
+        ratios = {x for o in a.opportunities for x in (o.case.roi, o.case.payback_months) if x}
         percents = {round(self.latest.feature_adoption * 100)} if self.latest else set()
         counts = {acct.seats_purchased or 0, acct.locations or 0, acct.health_score, self.active_users, 1}
         counts |= {o.smaller_seats for o in a.opportunities}
@@ -302,6 +311,7 @@ class Facts:
             other_accounts=tuple(n for n in self.other_accounts if grounding.fold(n) not in own),
             banned=banned,
             refs=frozenset(grounding.refs_in(" ".join([*trusted, *acct.tools]))),
+            ratios=frozenset(ratios),
             allow_amounts=offer,
         )
 

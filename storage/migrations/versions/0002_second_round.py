@@ -67,6 +67,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_arrchange_account_id", "arrchange", ["account_id"], unique=False)
     # --- business case (issue 12) ---
+    with op.batch_alter_table("team") as batch:  # whose public holidays skip the digest
+        batch.add_column(sa.Column("country", sa.String(), nullable=True))
+    with op.batch_alter_table("usage") as batch:  # the customer's own sales: the growth signal
+        batch.add_column(sa.Column("revenue", sa.Float(), nullable=True))
+    with op.batch_alter_table("usagesummary") as batch:
+        for prefix in ("l_", "p_", "b_"):
+            batch.add_column(sa.Column(prefix + "revenue", sa.Float(), nullable=True))
     # --- native drafts (issue 13) ---
     with op.batch_alter_table("contact") as batch:
         batch.add_column(sa.Column("salutation", sa.String(), nullable=True))
@@ -86,6 +93,13 @@ def downgrade() -> None:
         batch.drop_column("gender")
         batch.drop_column("salutation")
     # --- business case (issue 12) ---
+    with op.batch_alter_table("usagesummary") as batch:
+        for prefix in ("l_", "p_", "b_"):
+            batch.drop_column(prefix + "revenue")
+    with op.batch_alter_table("usage") as batch:
+        batch.drop_column("revenue")
+    with op.batch_alter_table("team") as batch:
+        batch.drop_column("country")
     # --- closed loop (issue 11) ---
     op.drop_index("ix_arrchange_account_id", table_name="arrchange")
     op.drop_table("arrchange")
@@ -103,10 +117,10 @@ def downgrade() -> None:
         batch.drop_column("options")
         batch.drop_column("command")
     # --- red team (issue 15) ---
-    with op.batch_alter_table("csm") as batch:
-        batch.drop_column("role")
-    pass
     with op.batch_alter_table("inboundmessage") as batch:
         batch.drop_index("ix_inboundmessage_status")
         for column in ("attempts", "lease_until", "claimed_by", "status", "body", "sender", "channel"):
             batch.drop_column(column)
+    with op.batch_alter_table("csm") as batch:
+        batch.drop_column("role")
+    pass
