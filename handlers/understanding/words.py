@@ -68,13 +68,7 @@ def table(name: str) -> Table:
     p = phrases()
     if name in {"intents", "questions"}:
         return _table(p[name], by_language=True)
-    if name == "objections":  # vocabulary.yaml's phrasings and free text's own, one lookup
-        merged: dict[str, list[str]] = {}
-        for source in (vocabulary()["objections"], p["objections"]):
-            for key, words in source.items():
-                merged.setdefault(key, []).extend(words)
-        return _table(merged, by_language=False)
-    if name in {"channels", "languages"}:
+    if name in {"channels", "languages", "objections"}:  # one list for strict commands and free text
         return _table(vocabulary()[name], by_language=False)
     if name == "question_words":
         return _table({"?": p["question_words"]}, by_language=True)
