@@ -15,6 +15,9 @@ from playbooks.model import Catalog, Money, Opportunity
 from playbooks.money import format_money, locale_for
 from prompts import grounding
 from prompts.facts import Facts
+from prompts.offline.brief import write_brief
+from prompts.offline.draft import write_draft
+from prompts.offline.objection import write_objection
 
 
 def shop(value: dict[str, Any], **extra: Any) -> Catalog:
@@ -163,3 +166,44 @@ def test_roi_sentences_pass_the_grounding_check_and_an_invented_roi_is_refused()
     assert grounding.check("Worth about Rp 90.000.000 a year to you.", g) == [
         "amount not in the facts: Rp 90.000.000"
     ]
+
+
+def kopi(cat: Catalog, language: str = "en") -> Facts:
+    """Four outlets on Tier 1 asking for consolidated reports: the Tier 2 upsell."""
+    d = data(account(plan="basic", locations=4), usage=usage([12, 12, 12, 12], power=4, adoption=0.95))
+    return Facts(assess(d, cat, TODAY), d, cat, language=language)
+
+
+WITH_CASE = {"pro": [HOURS_PER_OUTLET | {"unit": "outlet", "what": "consolidating outlet reports"}]}
+VALUE_WORDS = {"en": "worth about {} a year", "id": "sekitar {} per tahun", "ms": "kira-kira {} setahun"}
+ASK_WORDS = {"en": r"How much time does your team spend|what this costs your team today in hours",
+             "id": "Berapa jam per minggu", "ms": "Berapa jam seminggu"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "id", "ms"])
+def test_every_proposal_and_budget_answer_carries_the_case_before_the_price(language: str) -> None:
+    f = kopi(shop(WITH_CASE), language)
+    worth = VALUE_WORDS[language].format(f.money(Money(78_000_000, "IDR")))  # in the language's own format
+    body = write_draft(f).body
+    assert worth in body
+    assert body.index(worth) < body.index(f.money(f.best.price))  # the value, then the price
+    budget = write_objection(f, "budget")
+    assert worth in budget.evidence[0] and re.search(r"ROI (of )?17[.,]3×", budget.evidence[0])
+    for text in (body, budget.message):
+        assert grounding.check(text, f.grounds()) == []
+
+
+@pytest.mark.parametrize("language", ["en", "id", "ms"])
+def test_without_value_drivers_the_texts_ask_instead_of_inventing(language: str) -> None:
+    f = kopi(shop({}), language)
+    body = write_draft(f).body
+    assert re.search(ASK_WORDS[language], body) and "ROI" not in body
+    assert re.search(ASK_WORDS[language], " ".join(write_objection(f, "budget").diagnose))
+    brief = write_brief(kopi(shop({})))
+    assert any(p.startswith("Business case missing: ask what Pro would change") for p in brief.value_points)
+
+
+def test_the_brief_shows_each_figure_with_its_formula() -> None:
+    points = write_brief(kopi(shop(WITH_CASE))).value_points
+    assert "Business case: 5 h/week × 4 outlets × 52 × Rp 75.000 = Rp 78.000.000 a year" in " ".join(points)
+    assert any("= 17.3×" in p for p in points) and any("= 0.7 months" in p for p in points)
