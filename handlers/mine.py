@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from handlers.access import caller, csm_choices
@@ -12,15 +11,14 @@ from handlers.context import Context
 from handlers.present import account_json, opportunity_line
 from handlers.reply import Reply, Section, notice
 from playbooks.assess import assess
-from storage import models as db
-from storage.repository import load_accounts
+from storage.repository import account_ids_of, load_accounts
 
 
 def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
     if caller(session, ctx) is None:
         return notice("mine", "Whose accounts?", whose(session, ctx), csm_choices(session))
     catalog = catalog_or_fail(session)
-    ids = list(session.scalars(select(db.Account.account_id).where(db.Account.csm_email == ctx.caller_email)))
+    ids = account_ids_of(session, csm_email=ctx.caller_email)
     assessed = [assess(d, catalog, ctx.today) for d in load_accounts(session, ids, today=ctx.today)]
     assessed.sort(key=lambda a: -(a.best.scores.composite if a.best else 0))
     lines = []

@@ -32,13 +32,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from playbooks.digest import SignalBar
 from playbooks.model import Rule
 from storage import models as db
+from storage.db import table
 
 SLACK = 1 - 1e-9
 
-A = db.Account.__table__.c
-S = db.UsageSummary.__table__.c
-T = db.Ticket.__table__.c
-G = db.Goal.__table__.c
+A = table(db.Account).c
+S = table(db.UsageSummary).c
+T = table(db.Ticket).c
+G = table(db.Goal).c
 
 
 SCOPE = Table(
@@ -60,7 +61,7 @@ def team_candidates(conn: Connection, team: str, bar: SignalBar) -> Select[Any]:
     conn.execute(delete(SCOPE))
     passing = (
         select(A.account_id)
-        .select_from(db.Account.__table__.outerjoin(db.UsageSummary.__table__, S.account_id == A.account_id))
+        .select_from(table(db.Account).outerjoin(table(db.UsageSummary), S.account_id == A.account_id))
         .where(A.team == team, could_signal(bar))
     )
     conn.execute(insert(SCOPE).from_select(["account_id"], passing))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-import re
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Table, event
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 DEFAULT_URL = "sqlite:///expansion_bot.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -28,6 +28,12 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
+
+
+def table(model: type[SQLModel]) -> Table:
+    """A model's Core table, for bulk reads and writes (SQLModel does not declare it for type checkers)."""
+    core: Table = model.__table__  # type: ignore[attr-defined]
+    return core
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -56,7 +62,8 @@ REVISION = re.compile(r"^(down_)?revision\s*(?::[^=]*)?=\s*['\"]?([\w-]+|None)['
 
 def head_revisions() -> set[str]:
     """The newest migration(s), read from the files' `revision` lines: no need to import Alembic."""
-    revisions, parents = set(), set()
+    revisions: set[str] = set()
+    parents: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         for down, value in REVISION.findall(path.read_text("utf-8")):
             (parents if down else revisions).add(value)

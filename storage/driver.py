@@ -8,7 +8,7 @@ once; only the values SQLite keeps as text (dates, JSON, booleans) are decoded h
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -28,14 +28,14 @@ def fetch(conn: Connection, stmt: Select[Any]) -> list[Row]:
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(str(compiled), params)
-        rows: list[Row] = cursor.fetchall()
+        rows: list[Row] = list(cursor.fetchall())
     finally:
         cursor.close()
     decoders = _decoders(stmt.selected_columns) if sqlite else []
     return _decoded(rows, decoders) if decoders else rows
 
 
-def _decoders(columns: Sequence[Any]) -> list[tuple[int, Callable[[Any], Any]]]:
+def _decoders(columns: Iterable[Any]) -> list[tuple[int, Callable[[Any], Any]]]:
     """SQLite hands back dates and JSON as text and booleans as 0/1: what to turn back, by position."""
     out: list[tuple[int, Callable[[Any], Any]]] = []
     for i, col in enumerate(columns):

@@ -36,6 +36,7 @@ from sqlalchemy import Connection, Engine, select
 from playbooks.catalog import CatalogError, parse_catalog
 from storage.csv_schema import SPECS, Col, FileSpec
 from storage.csv_source import BadRecord, BadYaml, Source, discover, load_yaml, records, scan
+from storage.db import table
 from storage.models import Account, CatalogDoc, Csm, Team, UsageSummary
 from storage.upsert import BATCH, Writer, store_catalog
 from storage.usage_summary import Trails
@@ -135,7 +136,7 @@ class _Run:
             "plan": plans or set(),
         }
         self.seen: dict[str, set[bytes]] = {}
-        self.trails = Trails(lambda: set(conn.scalars(select(UsageSummary.__table__.c.account_id))))
+        self.trails = Trails(lambda: set(conn.scalars(select(table(UsageSummary).c.account_id))))
         self.usage_changed = False  # unchanged usage rows leave every summary as it is
         self.duplicates: list[tuple[Source, int, tuple[Any, ...]]] = []
 

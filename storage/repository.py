@@ -21,6 +21,7 @@ from playbooks.catalog import parse_catalog
 from playbooks.digest import SignalBar
 from storage import models as db
 from storage.candidates import team_candidates
+from storage.db import table
 from storage.driver import fetch
 from storage.usage_summary import summary_columns, summary_from
 
@@ -52,18 +53,18 @@ class Reader:
         return self.cls(**values)
 
 
-A = db.Account.__table__.c
-S = db.UsageSummary.__table__.c
-U = db.Usage.__table__.c
-T = db.Ticket.__table__.c
-O = db.Outcome.__table__.c  # noqa: E741
+A = table(db.Account).c
+S = table(db.UsageSummary).c
+U = table(db.Usage).c
+T = table(db.Ticket).c
+O = table(db.Outcome).c  # noqa: E741
 
-ACCOUNT = Reader(pm.Account, db.Account.__table__)
-USAGE = Reader(pm.UsagePoint, db.Usage.__table__)
-TICKET = Reader(pm.Ticket, db.Ticket.__table__)
-GOAL = Reader(pm.Goal, db.Goal.__table__)
-CONTACT = Reader(pm.Contact, db.Contact.__table__)
-OUTCOME = Reader(pm.PastOutcome, db.Outcome.__table__)
+ACCOUNT = Reader(pm.Account, table(db.Account))
+USAGE = Reader(pm.UsagePoint, table(db.Usage))
+TICKET = Reader(pm.Ticket, table(db.Ticket))
+GOAL = Reader(pm.Goal, table(db.Goal))
+CONTACT = Reader(pm.Contact, table(db.Contact))
+OUTCOME = Reader(pm.PastOutcome, table(db.Outcome))
 
 
 def load_accounts(
@@ -173,14 +174,19 @@ def account_ids_of(session: Session, *, csm_email: str) -> list[str]:
 def overdue_opportunities(session: Session, *, team: str, day: date) -> list[tuple[db.Opportunity, str]]:
     """The team's opportunities still `identified` past their qualification-call date, with the
     account name, by owner then due date."""
-    opp = db.Opportunity.__table__.c
+    opp = table(db.Opportunity).c
     rows = session.execute(
         select(db.Opportunity, A.name)
-        .join(db.Account.__table__, A.account_id == opp.account_id)
+        .join(table(db.Account), A.account_id == opp.account_id)
         .where(A.team == team, opp.status == "identified", opp.qualification_due < day)
         .order_by(opp.owner_email, opp.qualification_due, A.name)
     )
     return [(r[0], r[1]) for r in rows]
+
+
+def csms_by_email(session: Session) -> dict[str, db.Csm]:
+    """Every CSM by email: who owns what in a digest."""
+    return {c.email: c for c in session.scalars(select(db.Csm))}
 
 
 def csm_by(
@@ -188,7 +194,8 @@ def csm_by(
 ) -> db.Csm | None:
     if email:
         return session.get(db.Csm, email.strip().lower())
-    col, value = (db.Csm.slack_user_id, slack_user_id) if slack_user_id else (db.Csm.whatsapp, whatsapp)
+    csm = table(db.Csm).c
+    col, value = (csm.slack_user_id, slack_user_id) if slack_user_id else (csm.whatsapp, whatsapp)
     if not value:
         return None
     return session.scalars(select(db.Csm).where(col == value)).first()

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql.psycopg import dialect as PgDialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.dialects.sqlite.pysqlite import dialect as SqliteDialect
 
+from storage.db import table
 from storage.models import CatalogDoc, utcnow
 
 BATCH = 5_000
@@ -136,11 +137,11 @@ def upsert_sql(
 
 def store_catalog(conn: Connection, document: dict[str, Any]) -> Counts:
     """CatalogDoc 1 holds the whole catalog; an identical document is left alone (and its date)."""
-    table = CatalogDoc.__table__
-    stored = conn.execute(select(table.c.document).where(table.c.id == 1)).first()
+    core = table(CatalogDoc)
+    stored = conn.execute(select(core.c.document).where(core.c.id == 1)).first()
     if stored is not None and stored[0] == document:
         return Counts(rows=1, unchanged=1)
     values = {"document": document, "imported_at": utcnow()}
-    insert = INSERTS[conn.dialect.name](table).values(id=1, **values)
+    insert: Any = INSERTS[conn.dialect.name](core).values(id=1, **values)
     conn.execute(insert.on_conflict_do_update(index_elements=["id"], set_=values))
     return Counts(rows=1, updated=1) if stored else Counts(rows=1, added=1)

@@ -19,13 +19,14 @@ from sqlmodel import Session
 from playbooks.model import UsagePoint, UsageSummary
 from playbooks.usage import BASE_MIN_DAYS, summarize
 from storage import models as db
+from storage.db import table
 from storage.driver import fetch
 
 CHUNK = 500
 SNAPSHOTS = {"latest": "l_", "previous": "p_", "base": "b_"}
 SHORT = {"active_users": "users", "power_users": "power", "feature_adoption": "adoption"}
-SUMMARY = db.UsageSummary.__table__.c
-USAGE = db.Usage.__table__.c
+SUMMARY = table(db.UsageSummary).c
+USAGE = table(db.Usage).c
 # UsagePoint field -> the summary column suffix that holds it
 SUFFIX = {
     f.name: SHORT.get(f.name, f.name)
