@@ -7,8 +7,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from handlers.commands import fold
 from handlers.understanding.words import tokens
+from playbooks.text import fold
 
 MATCH_SCORE = 88  # a fuzzy match this good, clearly ahead of the next, is taken
 CLEAR_LEAD = 6

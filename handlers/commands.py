@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import yaml
+
+from playbooks.text import fold
 
 MAX_COMMAND_CHARS = 500
 
@@ -44,14 +45,6 @@ class ParseError(ValueError):
 @cache
 def vocabulary() -> dict:
     return yaml.safe_load((Path(__file__).with_name("vocabulary.yaml")).read_text("utf-8"))
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, curly quotes or extra spaces: how user text is compared."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.replace("đ", "d").split())
 
 
 def _lookup(table: dict[str, list[str]]) -> dict[str, str]:

@@ -7,10 +7,11 @@ Pure functions over text and a Grounds value; nothing here knows about models, h
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+
+from playbooks.text import fold
 
 NUM = r"\d{1,3}(?:[.,\u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
 MULTIPLIERS = {
@@ -149,13 +150,6 @@ class Grounds:
     refs: frozenset[str] = frozenset()  # links, e-mails and phone numbers the facts hold (see refs_in)
     allow_amounts: bool = True
     notes: dict[str, str] = field(default_factory=dict)
-
-
-@lru_cache(maxsize=4096)
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form for comparing names."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("đ", "d"))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def number_values(token: str) -> set[float]:

@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from handlers.commands import fold, vocabulary
+from handlers.commands import vocabulary
+from playbooks.text import fold
 
 LANGUAGES = ("en", "id", "ms")  # the languages free text is understood in (and questions answered in)
 _WORD = re.compile(r"[^\W_](?:[\w'’-]*[^\W_])?")
