@@ -32,10 +32,15 @@ def locale_for(country_code: str, language: str = "") -> str:
 def format_money(money: Money, locale: str = "", *, compact: bool = False) -> str:
     """Whole units, no decimals: the way CSMs quote prices. Non-breaking spaces become spaces.
 
-    Without a locale the currency's own home format is used (currencies.yaml): S$, Rp, ₫, ฿, ₱, RM."""
+    One figure is written one way: English text (and no locale) uses the currency's own home format
+    (currencies.yaml: Rp, S$, RM, ฿, ₫, ₱) whichever account or command shows it; text in a local
+    language uses that language's locale. `compact` is the short form for chat lines."""
     home = _home(money.currency)
-    symbol = "" if locale else home.get("symbol", "")
-    locale = locale or home.get("compact_locale" if compact else "locale", "en_SG")
+    english = not locale or locale.startswith("en")
+    symbol = home.get("symbol", "") if english else ""
+    if english and home:
+        locale = home["compact_locale" if compact else "locale"]
+    locale = locale or "en_SG"
     if compact:
         text = format_compact_currency(money.amount, money.currency, locale=locale, fraction_digits=1)
     else:

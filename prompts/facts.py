@@ -290,6 +290,7 @@ class Facts:
             counts |= {int(v) for n in re.findall(grounding.NUM, text) for v in _nums(n) if v == int(v)}
         dates = {a.today, acct.start_date, self.follow_up}
         dates |= {d for d in (acct.renewal_date, a.timing.revisit_on) if d}
+        dates |= {follow for _, follow in a.timing.trials}  # a maybe's trial: its follow-up date
         dates |= {g.achieved_on for g in self.data.goals if g.achieved_on}
         dates |= {t.date for t in self.data.tickets} | {o.recorded_on for o in self.data.outcomes}
         dates |= {c.since for c in self.data.contacts if c.since}

@@ -7,6 +7,8 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlalchemy.ext.mutable import MutableDict, MutableList
 from sqlmodel import Field, SQLModel
 
+from playbooks.model import OPEN_STATUSES
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -100,7 +102,7 @@ class CatalogDoc(SQLModel, table=True):
     imported_at: dt.datetime = Field(default_factory=utcnow)
 
 
-OPEN_STATUS_SQL = "status IN ('identified', 'qualified', 'proposed')"
+OPEN_STATUS_SQL = f"status IN ({', '.join(repr(s) for s in OPEN_STATUSES)})"  # the one list: playbooks.model
 
 
 class Opportunity(SQLModel, table=True):
