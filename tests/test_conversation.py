@@ -167,3 +167,10 @@ def test_a_word_not_understood_is_said_with_what_was_assumed(
     note = "\n".join(reply.sections[0].lines)
     assert f"I didn't understand {said}, so I left it out." in note and assumed in note
     assert reply.data["understood"]["not_understood"] == [said.strip("“”")]
+
+
+@pytest.mark.parametrize("typed", ["CÔNG TY HÒA PHÁT SỐ", "cong ty hoa phat so", "Công ty Hòa Phát Số"])
+def test_a_name_is_the_same_name_whatever_its_case_and_accents(demo_engine: Engine, typed: str) -> None:
+    """One rule for "the same name" (fold), on SQLite and PostgreSQL alike."""
+    reply = handle_text(f"expansion {typed}", Context(demo_engine, TODAY, caller_email=DEWI))
+    assert reply.data["account"]["id"] == "VN-001"
