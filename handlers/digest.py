@@ -31,7 +31,7 @@ def compose(session: Session, team: str, day: date, cap: int | None = None) -> t
     reply = render(build(team, day, assessments, snoozed(session, day), cap=cap), session)
     overdue = overdue_calls(session, team, day)
     if overdue:
-        reply.sections.append(overdue_section(session, overdue, day))
+        reply.sections.extend(overdue_sections(session, overdue, day))
         owners = csms(session)  # Slack pings only the ids a reply lists, never markup found in data
         reply.data["mentions"] = sorted(
             {c.slack_user_id for o, _ in overdue if (c := owners.get(o.owner_email)) and c.slack_user_id}
@@ -171,26 +171,25 @@ def overdue_calls(session: Session, team: str, day: date) -> list[tuple[db.Oppor
     return [(r[0], r[1]) for r in rows]
 
 
-def overdue_section(session: Session, overdue: list[tuple[db.Opportunity, str]], day: date) -> Section:
+def overdue_sections(session: Session, overdue: list[tuple[db.Opportunity, str]], day: date) -> list[Section]:
+    """A heading, then each owner's overdue calls under their name; the owner's Slack id rides on the
+    section (`mention`), so Slack pings them and the console, WhatsApp and JSON read a name."""
     by_email = csms(session)
-    lines = []
+    by_owner: dict[str, list[str]] = {}
     for opp, name in overdue:
-        csm = by_email.get(opp.owner_email)
-        who = mention(csm, opp.owner_email)
         due = opp.qualification_due or day
         what = f"{opp.offering_name} ({TYPE_WORDS.get(opp.type, opp.type)})"
-        lines.append(
-            f"• {who} — {name} ({opp.account_id}): {what}, qualification call due {due.isoformat()}, "
+        by_owner.setdefault(opp.owner_email, []).append(
+            f"• {name} ({opp.account_id}): {what}, qualification call due {due.isoformat()}, "
             f"{(day - due).days} day(s) overdue"
         )
-    return Section(heading=f"Overdue qualification calls — {len(overdue)}", lines=tuple(lines))
-
-
-def mention(csm: db.Csm | None, email: str) -> str:
-    """A Slack mention pings the owner; without a Slack id, their name (or email) still says who."""
-    if csm and csm.slack_user_id:
-        return f"<@{csm.slack_user_id}>"
-    return csm.name if csm else email
+    sections = [Section(heading=f"Overdue qualification calls — {len(overdue)}")]
+    for email, lines in by_owner.items():
+        csm = by_email.get(email)
+        who = csm.name if csm else email
+        mention = (csm.slack_user_id or "") if csm else ""
+        sections.append(Section(heading=f"{who} — {len(lines)} overdue", lines=tuple(lines), mention=mention))
+    return sections
 
 
 def csms(session: Session) -> dict[str, db.Csm]:

@@ -19,6 +19,7 @@ from bot.settings import Settings
 from handlers.actions import handle_action
 from handlers.assessing import assess_one
 from handlers.context import Context
+from handlers.digest import compose
 from handlers.dispatch import handle_text
 from storage import models as db
 from storage.db import session_scope
@@ -285,8 +286,12 @@ def test_overdue_qualification_calls_are_listed_to_their_owner(demo_engine, slac
     deliver(settings, demo_engine)
     text = blocks_text(slack.posts[0])
     assert "Overdue qualification calls" in text
-    assert f"<@U0DEWI0001> — Kopi Nusantara (ID-001): {opp.offering_name}" in text
+    assert "<@U0DEWI0001> *Dewi Lestari — 1 overdue*" in text  # the owner pinged, by the section
+    assert f"• Kopi Nusantara (ID-001): {opp.offering_name}" in text
     assert "3 day(s) overdue" in text
+    with session_scope(demo_engine) as s:  # the channel-neutral reply names the owner, no Slack markup
+        console, _ = compose(s, "jakarta", TODAY)
+    assert "Dewi Lestari — 1 overdue" in console.text and "<@" not in console.text
 
 
 def test_nothing_ready_is_one_line_not_silence(demo_engine, slack, settings):
