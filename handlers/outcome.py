@@ -85,7 +85,7 @@ def _recorded(
             "outcome": row.outcome,
             "offering": opp.offering if opp else None,
             "reason": row.reason,
-            "revisit_on": row.revisit_on.isoformat() if row.revisit_on and row.outcome != "maybe" else None,
+            "revisit_on": row.revisit_on.isoformat() if row.revisit_on else None,
             "follow_up_on": opp.follow_up_on.isoformat() if opp and opp.follow_up_on else None,
             "opportunities": [{"id": opp.id, "offering": opp.offering, "status": opp.status}] if opp else [],
             "still_open": [o.offering for o in still_open],

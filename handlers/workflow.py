@@ -136,7 +136,7 @@ def snooze_account(session: Session, ctx: Context, account: db.Account, days: in
 
 def dismiss(session: Session, ctx: Context, account: db.Account, signal: str = "") -> Reply:
     """`not relevant`: feedback on the signals (or the one named), and their opportunities closed."""
-    opps = open_opportunities(session, account_id=account.account_id)
+    opps = opportunities_for(session, ctx, account.account_id)
     if not opps:
         return notice("not_relevant", f"{account.name} has no open opportunity to dismiss.")
     found = not_relevant(session, account_id=account.account_id, by=by(ctx), today=ctx.today, signal=signal)
