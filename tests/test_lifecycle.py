@@ -214,3 +214,22 @@ def portfolio(engine: Engine) -> Engine:
 
     load_demo(engine, TODAY, history=False)
     return engine
+
+
+def test_the_console_command_line_closes_one_offer(env_db: str) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["demo"]).exit_code == 0  # the digest it prints records what it shows
+    result = runner.invoke(
+        app, ["ask", "outcome Kopi Nusantara won 2 signed", "--as", "dewi@example.com", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    reply = json.loads(result.stdout)
+    assert reply["offering"] == "accounting" and reply["still_open"] == ["tier2"]
+    pipeline = json.loads(runner.invoke(app, ["pipeline", "--json"]).stdout)
+    assert pipeline["pipeline"]["by_status"]["closed_won"] >= 1
