@@ -168,6 +168,12 @@ def account_names(session: Session) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in fetch(session.connection(), select(A.account_id, A.name))]
 
 
+def accounts_named(session: Session, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """account_id -> (name, country) of the given accounts: what a line about an opportunity shows."""
+    query = select(A.account_id, A.name, A.country).where(A.account_id.in_(list(ids)))  # type: ignore[attr-defined]
+    return {str(r[0]): (str(r[1]), str(r[2])) for r in fetch(session.connection(), query)}
+
+
 def account_ids_of(session: Session, *, csm_email: str) -> list[str]:
     """The ids of the accounts a CSM owns."""
     return [r[0] for r in fetch(session.connection(), select(A.account_id).where(A.csm_email == csm_email))]
