@@ -14,8 +14,11 @@ LINES = (
     "expansion mine — your accounts, best first",
     "draft ACCOUNT [email|whatsapp|slack] [en|id|ms|th|vi|fil] — a proposal or check-in (draf ACCOUNT)",
     "objection ACCOUNT budget|happy|think — answer a classic objection (keberatan ACCOUNT tidak ada budget)",
-    "outcome ACCOUNT won|lost|no|maybe [reason] — record how it went (hasil ACCOUNT …)",
-    "pipeline — opportunities, conversion and expansion revenue",
+    "outcome ACCOUNT won|lost|no|maybe [OFFER] [reason] — record how one offer went (hasil ACCOUNT …)",
+    "qualify ACCOUNT / propose ACCOUNT [N] — move an offer forward; N picks one of several",
+    "snooze ACCOUNT [days] — out of the digest for 30 days, or the days given (tunda ACCOUNT)",
+    "not relevant ACCOUNT [signal] — this signal does not fit the account (tidak relevan ACCOUNT)",
+    "pipeline — conversion against targets, revenue per currency, NRR, trend, commission",
     "digest — today's expansion-ready accounts for your team",
 )
 
