@@ -26,6 +26,7 @@ def test_manifest_matches_the_code() -> None:
     scopes = set(m["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "users:read", "users:read.email", "im:history"} <= scopes
     assert {"assistant:write", "app_mentions:read"} <= scopes  # the agent DM and mentions
+    assert "files:write" in scopes  # the pipeline chart (files_upload_v2)
     assert m["features"]["agent_view"]["agent_description"] and "assistant_view" not in m["features"]
     assert m["features"]["app_home"]["messages_tab_enabled"]
     assert m["settings"]["socket_mode_enabled"] is False and m["features"]["app_home"]["home_tab_enabled"]
