@@ -1,11 +1,16 @@
 """Shared fixtures: a fresh database per test (SQLite, or PostgreSQL with TEST_DATABASE_URL),
-a cleared environment, and the demo portfolio on a fixed day."""
+a cleared environment, and the demo portfolio on a fixed day.
+
+The demo is loaded once per run into a template (a SQLite file, a PostgreSQL schema) and copied into each
+test's own database: every test still gets an independent database, without paying the import each time.
+"""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
@@ -75,13 +80,84 @@ def engine(database_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Engine], None]]:
+    """Copies the demo into an engine's database (built at first use, once per run and database kind)."""
+    built: dict[str, str] = {}  # dialect name -> the template's SQLite path or PostgreSQL schema
+
+    def build(url: str) -> None:
+        from storage.demo import load_demo
+
+        eng = make_engine(url)
+        SQLModel.metadata.create_all(eng)
+        load_demo(eng, TODAY, history=False)
+        eng.dispose()
+
+    def copy_into(engine: Engine) -> None:
+        kind = engine.dialect.name
+        if kind == "sqlite":
+            if kind not in built:
+                built[kind] = str(tmp_path_factory.mktemp("demo-template") / "demo.db")
+                build(f"sqlite:///{built[kind]}")
+            _copy_sqlite(built[kind], engine)
+            return
+        if kind not in built:
+            built[kind] = f"demo_{uuid.uuid4().hex[:12]}"
+            with make_engine(_postgres_url()).begin() as conn:
+                conn.execute(text(f"CREATE SCHEMA {built[kind]}"))
+            sep = "&" if "?" in _postgres_url() else "?"
+            build(f"{_postgres_url()}{sep}options=-csearch_path%3D{built[kind]}")
+        _copy_postgres(built[kind], engine)
+
+    yield copy_into
+    if "postgresql" in built:
+        admin = make_engine(_postgres_url())
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {built['postgresql']} CASCADE"))
+        admin.dispose()
+
+
+def _copy_sqlite(template: str, engine: Engine) -> None:
+    """SQLite's online backup: the template's pages replace the test database's, whole."""
+    source = sqlite3.connect(template)
+    target = engine.raw_connection()
+    try:
+        source.backup(target.driver_connection)  # type: ignore[arg-type]
+    finally:
+        target.close()
+        source.close()
+
+
+def _copy_postgres(template: str, engine: Engine) -> None:
+    """Every table's rows from the template schema (same metadata, same column order), then each id
+    sequence moved past the copied ids."""
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            name = quote(table.name)
+            conn.execute(text(f"INSERT INTO {name} SELECT * FROM {template}.{name}"))
+        serials = conn.execute(
+            text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() "
+                "AND (column_default LIKE 'nextval%' OR is_identity = 'YES')"
+            )
+        ).all()
+        for table_name, column in serials:
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX({quote(column)}), 1), "
+                    f"MAX({quote(column)}) IS NOT NULL) FROM {quote(table_name)}"
+                ),
+                {"t": quote(table_name), "c": column},
+            )
+
+
 @pytest.fixture
-def demo_engine(engine: Engine) -> Engine:
+def demo_engine(engine: Engine, demo_template: Callable[[Engine], None]) -> Engine:
     """The demo portfolio as of TODAY, without its twelve months of history: the playbook's own scores
     (tests/test_pipeline.py and test_learning.py load the history)."""
-    from storage.demo import load_demo
-
-    load_demo(engine, TODAY, history=False)
+    demo_template(engine)
     return engine
 
 

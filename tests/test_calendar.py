@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 from builders import account, catalog, data
+from fakes.slack_api import FakeSlack
 from sqlalchemy import Engine, select
-from test_digest_support import FakeSlack, fake_slack, slack_settings
+from test_digest_support import fake_slack, slack_settings
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -104,7 +105,7 @@ def scheduled(
         "DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": "xoxb-test-token",
         "SLACK_SIGNING_SECRET": "test-signing-secret",
-        "SLACK_API_URL": slack.url,
+        "SLACK_API_URL": slack.api_url,
     }.items():
         monkeypatch.setenv(name, value)
     return demo_engine
@@ -121,7 +122,7 @@ def test_no_digest_on_a_public_holiday_and_the_next_working_day_carries_it_once(
     for day in (EID, date(2027, 3, 11)):  # both days of Idul Fitri
         with time_machine.travel(jakarta_0831(day), tick=False):
             run_digest("jakarta")
-            assert retry_pending(slack_settings(database_url, slack.url), scheduled) == 0
+            assert retry_pending(slack_settings(database_url, slack.api_url), scheduled) == 0
     assert slack.posts == [] and deliveries(scheduled) == []  # nothing sent, nothing left pending
     with time_machine.travel(jakarta_0831(date(2027, 3, 12)), tick=False):
         run_digest("jakarta")

@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from conftest import TODAY
+from fakes.slack_api import FakeSlack
 from rich.console import Console
 from sqlalchemy import Engine, func, select
-from test_digest_support import FakeSlack, fake_slack, slack_settings
+from test_digest_support import fake_slack, slack_settings
 
 from bot.delivery import EVENT_TYPE, deliver_cli, deliver_digest, due_day, retry_pending
 from bot.settings import Settings
@@ -37,7 +38,7 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def settings(database_url: str, slack: FakeSlack) -> Settings:
-    return slack_settings(database_url, slack.url)
+    return slack_settings(database_url, slack.api_url)
 
 
 def deliver(settings: Settings, engine: Engine, team: str = "jakarta", day: date = TODAY, **kw):  # type: ignore[no-untyped-def]
@@ -126,7 +127,8 @@ def test_a_second_run_posts_nothing(demo_engine, slack, settings):
 
 @pytest.mark.parametrize("failures", [[500, 500], [429, 429], [500, 429]])
 def test_fails_twice_then_succeeds_gets_one_message(demo_engine, slack, settings, failures):
-    slack.fail = list(failures)
+    for failure in failures:
+        slack.fail("chat.postMessage", failure)
     waits: list[float] = []
     result = deliver(settings, demo_engine, sleep=waits.append)
     assert result.status == "sent"
@@ -135,7 +137,7 @@ def test_fails_twice_then_succeeds_gets_one_message(demo_engine, slack, settings
 
 
 def test_a_real_retry_after_wait(demo_engine, slack, settings):
-    slack.fail = [429]
+    slack.fail("chat.postMessage", 429)
     started = datetime.now(UTC)
     assert deliver(settings, demo_engine, sleep=__import__("time").sleep).status == "sent"
     assert datetime.now(UTC) - started >= timedelta(seconds=1)
@@ -143,7 +145,7 @@ def test_a_real_retry_after_wait(demo_engine, slack, settings):
 
 
 def test_a_refusal_is_not_retried_and_stays_pending(demo_engine, slack, settings):
-    slack.fail = ["channel_not_found"]
+    slack.fail("chat.postMessage", 200, error="channel_not_found")
     result = deliver(settings, demo_engine)
     assert result.status == "failed" and "channel_not_found" in result.error
     assert slack.count("chat.postMessage") == 1
@@ -152,7 +154,7 @@ def test_a_refusal_is_not_retried_and_stays_pending(demo_engine, slack, settings
 
 
 def test_slack_down_all_morning_is_sent_when_back_and_marked_late(demo_engine, slack, settings):
-    slack.fail = [500] * 100
+    slack.fail("chat.postMessage", 500, times=100)
     with time_machine.travel(JAKARTA_0830, tick=False) as traveller:
         assert deliver(settings, demo_engine).status == "failed"
         assert delivery_row(demo_engine).status == "pending"
@@ -161,7 +163,7 @@ def test_slack_down_all_morning_is_sent_when_back_and_marked_late(demo_engine, s
         assert retry_pending(settings, demo_engine, delays=QUICK, sleep=lambda _s: None) == 0
         assert slack.count("chat.postMessage") == calls
         traveller.move_to(JAKARTA_0830 + timedelta(hours=2, minutes=30))  # 11:00 in Jakarta: back
-        slack.fail.clear()
+        slack.recover()
         assert retry_pending(settings, demo_engine, delays=QUICK, sleep=lambda _s: None) == 1
     row = delivery_row(demo_engine)
     assert (row.status, row.late, row.attempts) == ("sent", True, 2)
@@ -177,9 +179,9 @@ def test_on_time_is_not_late(demo_engine, slack, settings):
 
 
 def test_pending_digests_of_other_days_are_left_alone(demo_engine, slack, settings):
-    slack.fail = [500] * 4
+    slack.fail("chat.postMessage", 500, times=4)
     deliver(settings, demo_engine, day=TODAY - timedelta(days=1))
-    slack.fail.clear()
+    slack.recover()
     with time_machine.travel(JAKARTA_0830 + timedelta(hours=1), tick=False):
         assert retry_pending(settings, demo_engine) == 0
     assert slack.posts == []
@@ -244,7 +246,7 @@ def test_without_history_access_a_stale_claim_still_posts(demo_engine, slack, se
 
 
 def test_concurrent_senders_post_once(demo_engine, slack, settings):
-    slack.post_delay = 0.3  # the winner is still posting while the others try
+    slack.slow("chat.postMessage", 0.3)  # the winner is still posting while the others try
     barrier = threading.Barrier(5)
     results = []
 
@@ -263,7 +265,7 @@ def test_concurrent_senders_post_once(demo_engine, slack, settings):
 
 
 def test_reruns_do_not_duplicate_opportunities(demo_engine, slack, settings):
-    slack.fail = [500] * 4  # the first round records opportunities, then Slack fails
+    slack.fail("chat.postMessage", 500, times=4)  # the first round records opportunities, then Slack fails
     assert deliver(settings, demo_engine).status == "failed"
     after_first = opportunity_count(demo_engine)
     assert after_first > 0
@@ -304,7 +306,7 @@ def test_nothing_ready_is_one_line_not_silence(demo_engine, slack, settings):
 
 
 def test_never_more_than_the_cap(demo_engine, slack, database_url):
-    capped = slack_settings(database_url, slack.url, digest_cap=1)
+    capped = slack_settings(database_url, slack.api_url, digest_cap=1)
     deliver(capped, demo_engine)
     assert {e["value"] for e in buttons(slack.posts[0])} == {"ID-001"}
     assert "more ready account(s) beyond today's cap" in blocks_text(slack.posts[0])

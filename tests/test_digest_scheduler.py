@@ -22,9 +22,9 @@ import time_machine
 import yaml
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from fakes.slack_api import FakeSlack as FakeWebApi
+from fakes.slack_api import FakeSlack
 from sqlalchemy import Engine, make_url, select, text
-from test_digest_support import FakeSlack, fake_slack
+from test_digest_support import fake_slack
 
 from bot.scheduler import (
     DIGEST_PREFIX,
@@ -52,7 +52,9 @@ TEAMS = {  # the demo's teams; 08:30 local is 01:30 UTC at UTC+7 and 00:30 UTC a
     "manila": ("Asia/Manila", "#cs-manila", datetime(2026, 11, 24, 0, 30, tzinfo=UTC)),
 }
 TUESDAY = datetime(2026, 11, 24, tzinfo=UTC)
-UTC7_TEAMS = {"#cs-jakarta", "#cs-bangkok", "#cs-hcmc"}
+# The UTC+7 teams that post on Tuesday 24 November; Ho Chi Minh City's job runs too, but that day is
+# Vietnam Cultural Day, a public holiday: its digest waits for the next working day (no record).
+UTC7_POSTING = {"jakarta": "#cs-jakarta", "bangkok": "#cs-bangkok"}
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +95,7 @@ def slack_env(database_url: str, slack_url: str) -> dict[str, str]:
 @pytest.fixture
 def settings(database_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The process's settings, from its environment as under `serve`: the digest jobs read them there."""
-    for name, value in slack_env(database_url, slack.url).items():
+    for name, value in slack_env(database_url, slack.api_url).items():
         monkeypatch.setenv(name, value)
     return load_settings()
 
@@ -204,15 +206,15 @@ def test_the_cron_job_posts_at_0830_local_time(teams_engine, slack, settings):
     with time_machine.travel(TEAMS["jakarta"][2] - timedelta(seconds=1), tick=True):
         scheduler.start()
         try:
-            assert wait_for(lambda: len(slack.posts) >= 3)
+            assert wait_for(lambda: len(slack.posts) >= len(UTC7_POSTING))
             time.sleep(0.3)
         finally:
             stop_scheduler(scheduler)
-    assert sorted(p["channel"] for p in slack.posts) == sorted(UTC7_TEAMS)
+    assert sorted(p["channel"] for p in slack.posts) == sorted(UTC7_POSTING.values())
     assert all("nothing is ready today" in p["text"] for p in slack.posts)
     rows = deliveries(teams_engine)
     assert {(r.team, r.day.isoformat(), r.status, r.late) for r in rows} == {
-        (t, "2026-11-24", "sent", False) for t in ("jakarta", "bangkok", "ho-chi-minh")
+        (t, "2026-11-24", "sent", False) for t in UTC7_POSTING
     }
 
 
@@ -234,14 +236,14 @@ def test_a_restart_at_0835_still_sends_the_0830_digest(teams_engine, slack, sett
     with time_machine.travel(TEAMS["jakarta"][2] + timedelta(minutes=5), tick=True):
         scheduler.start()
         try:
-            assert wait_for(lambda: len(slack.posts) >= 3 and len(missed) >= 3)
+            assert wait_for(lambda: len(slack.posts) >= len(UTC7_POSTING) and len(missed) >= 3)
             time.sleep(0.3)
         finally:
             stop_scheduler(scheduler)
-    assert sorted(p["channel"] for p in slack.posts) == sorted(UTC7_TEAMS)
+    assert sorted(p["channel"] for p in slack.posts) == sorted(UTC7_POSTING.values())
     assert {e.job_id for e in missed} == {"digest:kuala-lumpur", "digest:singapore", "digest:manila"}
     rows = {r.team: r for r in deliveries(teams_engine)}
-    assert set(rows) == {"jakarta", "bangkok", "ho-chi-minh"}
+    assert set(rows) == set(UTC7_POSTING)
     assert (rows["jakarta"].status, rows["jakarta"].late) == ("sent", False)
 
 
@@ -264,24 +266,24 @@ def test_a_restart_at_1500_does_not_send_a_stale_digest(teams_engine, slack, set
 
 
 def test_two_scheduler_processes_post_once(teams_engine, slack, settings):
-    slack.post_delay = 0.2
+    slack.slow("chat.postMessage", 0.2)
     first, second = build_scheduler(settings), build_scheduler(settings)
     with time_machine.travel(TEAMS["jakarta"][2] - timedelta(seconds=1), tick=True):
         first.start()
         second.start()
         try:
-            assert wait_for(lambda: len(slack.posts) >= 3)
+            assert wait_for(lambda: len(slack.posts) >= len(UTC7_POSTING))
             time.sleep(1.0)
         finally:
             stop_scheduler(first)
             stop_scheduler(second)
-    assert sorted(p["channel"] for p in slack.posts) == sorted(UTC7_TEAMS)
+    assert sorted(p["channel"] for p in slack.posts) == sorted(UTC7_POSTING.values())
 
 
 def test_the_job_function_reads_settings_from_the_environment(teams_engine, slack, database_url, monkeypatch):
     """A job loaded from the database in a process that built no scheduler still finds its settings; a job
     stored by an older version, with the database URL as a second argument, still runs."""
-    for name, value in slack_env(database_url, slack.url).items():
+    for name, value in slack_env(database_url, slack.api_url).items():
         monkeypatch.setenv(name, value)
     with time_machine.travel(TEAMS["manila"][2] + timedelta(seconds=2), tick=False):
         run_digest("manila", "sqlite:///an-old-stored-url.db")
@@ -291,7 +293,7 @@ def test_the_job_function_reads_settings_from_the_environment(teams_engine, slac
 
 
 def test_the_minute_job_retries_todays_pending_digest(teams_engine, slack, settings):
-    slack.fail = [500] * 4
+    slack.fail("chat.postMessage", 500, times=4)
     at = TEAMS["singapore"][2]
     scheduler = build_scheduler(settings)
     with time_machine.travel(at, tick=False) as traveller:
@@ -329,7 +331,7 @@ def test_the_job_store_holds_no_secret(database_url, slack, monkeypatch):
     url = database_url
     if make_url(url).get_backend_name() == "postgresql":  # trust auth here: any password is accepted
         url = make_url(url).set(password="pw-not-for-the-job-store").render_as_string(hide_password=False)
-    for name, value in slack_env(url, slack.url).items():
+    for name, value in slack_env(url, slack.api_url).items():
         monkeypatch.setenv(name, value)
     settings = load_settings()
     engine = make_engine(url)
@@ -424,7 +426,7 @@ def test_sigterm_while_the_minute_job_waits_for_a_locked_database_ends_serve(dat
     upgrade(engine)
     add_teams(engine)
     port = free_port()
-    slack = FakeWebApi().start()  # Bolt asks auth.test at start
+    slack = FakeSlack().start()  # Bolt asks auth.test at start
     env = os.environ | slack_env(database_url, slack.api_url) | {"HOST": "127.0.0.1", "PORT": str(port)}
     holder = engine.raw_connection()
     cur = holder.cursor()

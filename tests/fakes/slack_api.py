@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from slack_sdk.signature import SignatureVerifier
 
+from . import serve_in_background
+
 TEAM_ID = "T0OURTEAM"
 BOT_USER = "U0BOT00001"
 
@@ -33,6 +35,10 @@ class FakeSlack:
         self.team_id = team_id
         self.users: dict[str, dict[str, Any]] = users or {}
         self.calls: list[Call] = []
+        self.history_error = ""  # e.g. "missing_scope": conversations.history refuses
+        self.posts: list[
+            dict[str, Any]
+        ] = []  # what chat.postMessage accepted, each with its ts: the channels
         self._failures: dict[str, list[tuple[int, dict[str, str], str]]] = {}
         self._slow: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -55,7 +61,7 @@ class FakeSlack:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        serve_in_background(self._server)
         return self
 
     def stop(self) -> None:
@@ -87,6 +93,16 @@ class FakeSlack:
         """Answer calls to `name` only after `seconds`, as a congested Slack would."""
         with self._lock:
             self._slow[name] = seconds
+
+    def recover(self) -> None:
+        """Forget the failures still queued: Slack is back."""
+        with self._lock:
+            self._failures.clear()
+
+    def count(self, name: str) -> int:
+        """Calls to `name`, failed ones included."""
+        with self._lock:
+            return sum(c.name == name for c in self.calls)
 
     def received(self, name: str | None = None, *, ok_only: bool = True) -> list[Call]:
         with self._lock:
@@ -177,6 +193,15 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(str(body.get("user", "")))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "conversations.history":
+            if self.history_error:
+                return {"ok": False, "error": self.history_error}
+            with self._lock:
+                messages = [p for p in reversed(self.posts) if p["channel"] == body.get("channel")]
+            return {"ok": True, "messages": messages, "has_more": False}
+        if method == "chat.postMessage":
+            with self._lock:
+                self.posts.append({**body, "ts": ts, "type": "message"})
         if method in {"chat.postMessage", "chat.update"}:
             return {
                 "ok": True,
