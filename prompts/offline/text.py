@@ -116,12 +116,12 @@ def extend(sentence: str, tail: str) -> str:
     return sentence + gap + tail
 
 
-def join(items: list[str], and_word: str) -> str:
-    """'a', 'a and b', 'a, b and c' in the bank's language."""
+def join(items: list[str], and_word: str, sep: str = ", ") -> str:
+    """'a', 'a and b', 'a, b and c' in the bank's language (Thai: 'a b และ c')."""
     items = [i for i in items if i]
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + f" {and_word} " + items[-1]
+    return sep.join(items[:-1]) + f" {and_word} " + items[-1]
 
 
 def fit(blocks: list[list[str]], extras: list[tuple[int, str]], lo: int, hi: int, render: Any) -> str:

@@ -139,7 +139,9 @@ def label(code: str, f: Facts, bank: dict[str, Any]) -> str:
 
 
 def feature_words(codes: Iterable[str], f: Facts, bank: dict[str, Any]) -> str:
-    return join([label(c.strip(), f, bank) for c in codes if c.strip()], bank["and"])
+    return join(
+        [label(c.strip(), f, bank) for c in codes if c.strip()], bank["and"], bank.get("list_sep", ", ")
+    )
 
 
 def sender_words(f: Facts, bank: dict[str, Any]) -> dict[str, str]:
@@ -214,7 +216,7 @@ def values(f: Facts, bank: dict[str, Any]) -> dict[str, Any]:
             v["current_plan"] = label(current.code, f, bank)
         v["target_features"] = _target_features(f, bank, best, target, current)
         tools, needs = f.matched_needs(best.offering)
-        v["tools"] = join(tools, bank["and"])
+        v["tools"] = join(tools, bank["and"], bank.get("list_sep", ", "))
         v["needs"] = (
             v["target_features"] if needs else ""
         )  # ticket words are never pasted: what they are about
