@@ -237,7 +237,7 @@ class Quote:
     """Something the customer said, verbatim, with what it states: a saving, time spent, work by hand,
     a budget constraint (and when it ends), satisfaction or growth."""
 
-    kind: str  # saving | time_spent | manual_work | budget | satisfaction | growth
+    kind: str  # saving | time_spent | manual_work | budget | satisfaction | growth | need
     said_on: date
     text: str  # the sentence as written
     source: str = ""  # ticket | conversation | feature_request: where it was said
@@ -247,6 +247,7 @@ class Quote:
     period: str = ""  # day | week | month, when they say how often
     until: date | None = None  # budget: the day it frees up, when they say
     freeze: bool = False  # budget: frozen or none at all, not only tight
+    feature: str = ""  # need: the catalog feature they ask for in words ("one view across all clinics")
 
     @property
     def cited(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from playbooks.config import load
 from playbooks.model import AccountData, Quote, Ticket
 
-KINDS = ("saving", "time_spent", "manual_work", "budget", "satisfaction", "growth")
+KINDS = ("saving", "time_spent", "manual_work", "budget", "satisfaction", "growth", "need")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 NUMBER = r"\d+(?:[.,]\d+)?"
 
@@ -126,7 +126,17 @@ def _read(kind: str, sentence: str, ticket: Ticket) -> Quote | None:
     if kind == "budget":
         freeze = any(re.search(w, sentence, re.IGNORECASE) for w in _spec()["kinds"]["budget"]["freeze"])
         return _with(base, until=horizon(sentence, ticket.date), freeze=freeze)
+    if kind == "need":
+        feature = next((code for code, ps in _features() if any(p.search(sentence) for p in ps)), "")
+        return _with(base, feature=feature) if feature else None
     return base
+
+
+@cache
+def _features() -> tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]:
+    """(feature code, what asking for it says) from quotes.yaml `need.features`."""
+    spec = _spec()["kinds"]["need"]["features"]
+    return tuple((code, tuple(re.compile(p, re.IGNORECASE) for p in ps)) for code, ps in spec.items())
 
 
 def _with(base: Quote, **fields: Any) -> Quote:
@@ -184,6 +194,8 @@ def note(q: Quote) -> str:
     if q.kind == "budget":
         state = "frozen" if q.freeze else "tight"
         return f"budget {state}" + (f" until {q.until.isoformat()}" if q.until else "")
+    if q.kind == "need":
+        return f"asked for {q.feature.replace('_', ' ')}"
     return {"manual_work": "work done by hand", "growth": "their business is growing"}.get(
         q.kind, "satisfied"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 
 from playbooks import quotes
 from playbooks.config import thresholds
@@ -189,7 +190,9 @@ def _recent(tickets: Iterable[Ticket], today: date) -> list[Ticket]:
     return [t for t in tickets if 0 <= (today - t.date).days <= window]
 
 
+@lru_cache(maxsize=8192)
 def _norm(text: str) -> str:
+    """Folded for matching; cached, since the catalog's words are normalised again for every account."""
     return " ".join(text.casefold().replace("_", " ").replace("-", " ").split())
 
 
@@ -209,14 +212,17 @@ def _holder(feature: str, data: AccountData, catalog: Catalog) -> Offering | Non
 def feature_limits(data: AccountData, catalog: Catalog, recent: list[Ticket]) -> list[Signal]:
     t = thresholds()["signals"]
     hits: dict[str, list[Ticket]] = {}
+    asked: dict[Ticket, str] = {}
     for ticket in recent:
-        if ticket.requested_feature and (holder := _holder(ticket.requested_feature, data, catalog)):
+        feature = ticket.requested_feature or stated_feature(ticket)
+        if feature and (holder := _holder(feature, data, catalog)):
             hits.setdefault(holder.code, []).append(ticket)
+            asked[ticket] = feature
     out = []
     for code, tickets in hits.items():
         explicit = any(t.kind == "feature_request" for t in tickets)
         strong = len(tickets) >= t["feature_limit_strong_count"]
-        features = sorted({tk.requested_feature for tk in tickets})
+        features = sorted({asked[tk] for tk in tickets})
         out.append(
             Signal(
                 name="feature_limit",
@@ -230,6 +236,11 @@ def feature_limits(data: AccountData, catalog: Catalog, recent: list[Ticket]) ->
             )
         )
     return out
+
+
+def stated_feature(ticket: Ticket) -> str:
+    """A feature the customer asked for in words ("Dr Lim wants one view across all five clinics")."""
+    return next((q.feature for q in quotes.read_ticket(ticket) if q.kind == "need"), "")
 
 
 def cross_sells(data: AccountData, catalog: Catalog, recent: list[Ticket]) -> list[Signal]:

@@ -37,6 +37,9 @@ READ = [
     ("Jualan meningkat selepas kempen raya.", "growth", "their business is growing"),
     ("Opened a third outlet in Thonglor.", "growth", "their business is growing"),
     ("Puan Lim gembira laporan siap dalam sehari.", "satisfaction", "satisfied"),
+    ("Dr Lim wants one view across all five clinics.", "need", "asked for multi location"),
+    ("Kami perlu melihat semua outlet dalam satu dashboard.", "need", "asked for multi location"),
+    ("Kami mahu lihat semua cawangan sekaligus.", "need", "asked for multi location"),
 ]  # fmt: skip
 
 NOT_READ = [
@@ -55,6 +58,8 @@ NOT_READ = [
     ("Kami tidak senang dengan kecepatan ekspor.", "satisfaction"),
     ("Jason said they are happy with the current plan.", "satisfaction"),
     ("Now it only takes 10 minutes.", "time_spent"),
+    ("We do not need one view across all stores.", "need"),
+    ("Dr Lim wants a new report for the front desk.", "need"),  # a want, but no catalog feature
 ]  # fmt: skip
 
 
@@ -122,3 +127,15 @@ def test_a_stated_saving_is_value_realised_at_a_staff_hour_of_their_country() ->
     assert line.formula.startswith("1.83 h/day × 260 × Rp 75.000 = Rp 35.685.000 a year")
     assert f"“{said[:-1]}” (conversation, {days(6).isoformat()})" in line.formula
     assert a.readiness.value_realised
+
+
+def test_a_need_stated_in_a_qbr_note_is_a_feature_request_in_their_words() -> None:
+    qbr = (
+        "Quarterly business review: patient no-shows down 18%. Dr Lim wants one view across all five clinics."
+    )
+    d = data(account(locations=5), tickets=(ticket(8, "QBR with Dr Lim", qbr, kind="conversation"),))
+    a = assess(d, catalog(), TODAY)
+    limit = next(s for s in a.signals if s.name == "feature_limit")
+    assert limit.offering == "tier2" and limit.data["features"] == "multi_location"
+    up = next(o for o in a.opportunities if o.type == "upsell")
+    assert up.scores.fit == 9  # solves a pain the customer stated, not only "clear value"
