@@ -107,7 +107,7 @@ def test_help_is_expansion_help(slack: Harness) -> None:
 
 
 def test_outcome_command_records_it(slack: Harness) -> None:
-    slack.slash("/outcome", "Kopi Nusantara maybe after Lebaran")
+    slack.slash("/outcome", "Kopi Nusantara maybe Tier 2 after Lebaran")  # two offers open: name one
     assert "A maybe recorded for Kopi Nusantara" in slack.answer().body["text"]
 
 
