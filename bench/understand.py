@@ -1,7 +1,9 @@
 """Free-text understanding (issue 10), offline: the time one message takes to be understood, over the
 labelled set of tests/data/utterances.yaml on its own portfolio (its database built once), the way
 dispatch does it (memory read, strict parse, account names, the offline step). Target: under 5 ms per
-message. Then `ask` with free text as a whole process, which must import no LangChain offline.
+message. Also the accuracy on the labelled set and on the held-out one (tests/data/utterances_heldout.yaml,
+never used to change the phrase lists). Then `ask` with free text as a whole process, which must import
+no LangChain offline.
 
     .venv/bin/python bench/understand.py                  # 5 passes over the set
     .venv/bin/python bench/understand.py --passes 20 --json /tmp/understand.json
@@ -23,8 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+import yaml  # noqa: E402
+from sqlalchemy import Engine  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
-from test_understand_labelled import SET, USER, add_portfolio, recent  # noqa: E402
+from test_understand_labelled import SET, USER, add_portfolio, expected, got, read, recent  # noqa: E402
 
 import storage.models  # noqa: E402, F401  (registers the tables)
 from handlers.context import Context  # noqa: E402
@@ -33,6 +37,7 @@ from handlers.understanding.converse import interpret  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 
 TARGET_MS = 5.0
+HELD_OUT = ROOT / "tests" / "data" / "utterances_heldout.yaml"
 FREE_TEXT = "when does Kopi Nusantara renew?"
 
 
@@ -45,8 +50,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-understand-") as tmp:
-        per_message = understanding_ms(f"sqlite:///{tmp}/set.db", args.passes)
+        per_message, scores = understanding_ms(f"sqlite:///{tmp}/set.db", args.passes)
         ask_s, imported = ask_process(tmp, args.runs)
+    for name, (right, total, wrong) in scores.items():
+        print(f"{name}: {right}/{total} right ({right / total:.1%}), {wrong} about a wrong account")
     n = len(SET["utterances"])
     p95 = statistics.quantiles(per_message, n=20)[-1]
     median = statistics.median(per_message)
@@ -63,12 +70,16 @@ def main() -> None:
             "target_ms": TARGET_MS,
             "ask_median_s": ask_s,
             "langchain_imported": imported,
+            "accuracy": {
+                name: {"right": r, "total": t, "wrong_account": w} for name, (r, t, w) in scores.items()
+            },
         }
         args.json.write_text(json.dumps(result, indent=2), "utf-8")
 
 
-def understanding_ms(url: str, passes: int) -> list[float]:
-    """Each message's understanding, memory set as the set says (not timed), the rest timed."""
+def understanding_ms(url: str, passes: int) -> tuple[list[float], dict[str, tuple[int, int, int]]]:
+    """Each message's understanding, memory set as the set says (not timed), the rest timed; and how
+    many of each set were understood right, and how many named a wrong account."""
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
     add_portfolio(engine, SET["portfolio"])
@@ -81,8 +92,19 @@ def understanding_ms(url: str, passes: int) -> list[float]:
             interpret(item["t"], ctx, account_commands=ACCOUNT_COMMANDS, ttl=MEMORY_TTL)
             if done:
                 times.append((time.perf_counter() - started) * 1000)
+    held_out = yaml.safe_load(HELD_OUT.read_text("utf-8"))["utterances"]
+    scores = {"labelled set": score(engine, SET["utterances"]), "held-out set": score(engine, held_out)}
     engine.dispose()
-    return times
+    return times, scores
+
+
+def score(engine: Engine, items: list[dict[str, str]]) -> tuple[int, int, int]:
+    right = wrong = 0
+    for item in items:
+        want, have = expected(item["e"]), got(read(engine, item))
+        right += want == have
+        wrong += bool(have[1] and have[1] != want[1])
+    return right, len(items), wrong
 
 
 def ask_process(tmp: str, runs: int) -> tuple[float, bool]:

@@ -108,22 +108,30 @@ def mention(
     """The account a sentence names: its id, a whole name (or the name without "Pte Ltd"), or fuzzily a
     run of `free` words (those no other phrase took). Two close candidates are never decided between."""
     index = _index(tuple(accounts), company)
-    for i, word in enumerate(words):
-        if word in index.ids:
-            return Mention(index.ids[word], (i, i + 1), score=100)
+    by_id = [(i, i + 1, frozenset({index.ids[w]})) for i, w in enumerate(words) if w in index.ids]
+    if by_id:
+        return _one_of(by_id, index)
     whole: list[tuple[int, int, frozenset[str]]] = []
     for i in range(len(words)):
         for size in range(min(index.longest, len(words) - i), 0, -1):
             ids = index.exact.get(words[i : i + size])
             if ids and any(w not in company for w in words[i : i + size]):
-                whole.append((size, i, ids))
+                whole.append((i, i + size, ids))
                 break
     if whole:
-        size, start, ids = max(whole, key=lambda x: x[0])
-        if len(ids) == 1:
-            return Mention(next(iter(ids)), (start, start + size), score=100)
-        return Mention(None, (start, start + size), _named(index, ids), score=100)
+        return _one_of(whole, index)
     return _fuzzy(words, index, free, company)
+
+
+def _one_of(found: list[tuple[int, int, frozenset[str]]], index: _Index) -> Mention:
+    """The longest name found; when the sentence names other accounts too ("Fresh Mart vs Fresh
+    Market"), or the name is shared, the question goes back with all of them."""
+    start, end, ids = max(found, key=lambda f: f[1] - f[0])
+    others = [f for f in found if f[1] <= start or f[0] >= end]  # names outside the longest one
+    named = ids.union(*(f[2] for f in others))
+    if len(named) == 1:
+        return Mention(next(iter(named)), (start, end), score=100)
+    return Mention(None, (start, end), _named(index, frozenset(named)), score=100)
 
 
 def _fuzzy(words: tuple[str, ...], index: _Index, free: frozenset[int], company: frozenset[str]) -> Mention:

@@ -96,3 +96,16 @@ def test_understanding_meets_the_bar_and_never_picks_a_wrong_account(labelled_en
     print(f"labelled set: {accuracy:.1%} of {len(SET['utterances'])}")  # the README's figure (pytest -s)
     assert wrong == []
     assert accuracy >= ACCURACY, "\n".join(misses)
+
+
+def test_text_never_written_for_the_phrase_lists_still_never_gets_a_wrong_account(
+    labelled_engine: Engine,
+) -> None:
+    """The held-out set was not used to tune anything: whatever it misses, it asks back or says so."""
+    held_out = yaml.safe_load((Path(__file__).parent / "data" / "utterances_heldout.yaml").read_text("utf-8"))
+    wrong = []
+    for item in held_out["utterances"]:
+        have = got(read(labelled_engine, item))
+        if have[1] and have[1] != expected(item["e"])[1]:
+            wrong.append(f"{item['t']!r}: {have}")
+    assert wrong == []
