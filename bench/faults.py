@@ -10,7 +10,7 @@ own, created and dropped on that server (bench/pg.py); no other database is touc
 
   whatsapp burst       signed messages from four reps at once while the database fails under serve:
                        PostgreSQL connections terminated every 0.2 s (pg_terminate_backend), SQLite
-                       locked for 1 s every 2 s; a post not answered 200 is sent again, as Twilio would
+                       locked for 0.7 s of every second; a post not answered 200 is sent again, as Twilio would
   slow twilio          Twilio accepts each reply, then answers after serve's 10 s timeout
   slack replay         one signed /expansion sent six times within Slack's five minutes
   slack event retry    a DM sent while serve restarts, then Slack's two retries of that event
@@ -116,8 +116,11 @@ class Serve:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def cli(self, *args: str) -> None:
-        subprocess.run([sys.executable, "-m", "bot", *args], env=self.env, cwd=self.workdir, check=True,
-                       capture_output=True, timeout=300)  # fmt: skip
+        done = subprocess.run([sys.executable, "-m", "bot", *args], env=self.env, cwd=self.workdir,
+                              capture_output=True, timeout=300)  # fmt: skip
+        if done.returncode:
+            raise SystemExit(f"expansion-bot {' '.join(args)} failed:\n{done.stdout.decode()[-2000:]}"
+                             f"{done.stderr.decode()[-2000:]}")  # fmt: skip
 
     def start(self) -> None:
         log = open(self.workdir / "serve.log", "ab")  # noqa: SIM115  (kept open for the process)
@@ -172,24 +175,27 @@ def database_fault(url: str) -> Iterator[list[int]]:
     injected = [0]
     stop = threading.Event()
     if url.startswith("postgresql"):
-        admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        server = make_url(url).set(database="postgres", query={})  # not serve's application_name
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        kill = text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = :name AND pid <> pg_backend_pid()"
+        )
 
         def fault() -> None:
             while not stop.wait(0.2):
                 with admin.connect() as conn:
-                    injected[0] += int(conn.execute(text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE application_name = :name"), {"name": VICTIM}).scalar() or 0)  # fmt: skip
+                    injected[0] += int(conn.execute(kill, {"name": VICTIM}).scalar() or 0)
     else:
         admin = create_engine(url)
 
         def fault() -> None:
-            while not stop.wait(1.0):
+            while not stop.wait(0.3):
                 raw = admin.raw_connection()
                 try:
                     raw.cursor().execute("BEGIN EXCLUSIVE")
                     injected[0] += 1
-                    stop.wait(1.0)
+                    stop.wait(0.7)
                     raw.rollback()
                 finally:
                     raw.close()
@@ -285,9 +291,9 @@ def slack_replay(serve: Serve, slack: FakeSlack, database: str) -> Result:
                   detail=f"statuses {sorted(set(statuses))}, 5 replays")  # fmt: skip
 
 
-def dm_event(event_id: str, channel: str) -> str:
+def dm_event(event_id: str, channel: str, command: str = "expansion ID-001") -> str:
     event = {"type": "message", "channel_type": "im", "channel": channel, "user": DEWI,
-             "text": "expansion ID-001", "ts": f"{time.time():.6f}"}  # fmt: skip
+             "text": command, "ts": f"{time.time():.6f}"}  # fmt: skip
     return json.dumps({"type": "event_callback", "team_id": TEAM_ID, "api_app_id": "A0APP", "event": event,
                        "event_id": event_id, "event_time": int(time.time())})  # fmt: skip
 
@@ -321,23 +327,28 @@ def slack_event_retry(serve: Serve, slack: FakeSlack, database: str) -> Result:
 
 
 def injection(serve: Serve, slack: FakeSlack, twilio: FakeTwilio, database: str) -> Result:
+    """Live markup anywhere in what reached Slack; the goal's words in a customer draft (the message
+    WhatsApp sends last, alone, to be forwarded; the CSM's own evidence lines may quote data)."""
     rep = REPS[0]
-    before = len(twilio.bodies(rep))
+    drafts = []
     with httpx.Client(timeout=30) as http:
         body = slash_body("/expansion", "ID-F01", user=DEWI, response_url=slack.response_url("inject"))
         serve.slack(http, body)
-        serve.slack(http, dm_event("Ev0INJECT01", "D0INJECT"))
-        serve.whatsapp(http, inbound_form("draft ID-F01 whatsapp en", rep, to=BOT, account_sid=ACCOUNT_SID))
-        serve.whatsapp(http, inbound_form("draft ID-F01 email en", rep, to=BOT, account_sid=ACCOUNT_SID))
-    wait_until(lambda: slack.received("inject") and len(twilio.bodies(rep)) > before + 1, 60)
-    time.sleep(3.0)
+        serve.slack(http, dm_event("Ev0INJECT01", "D0INJECT", "prep ID-F01"))
+        for command in ("draft ID-F01 whatsapp en", "draft ID-F01 email en"):
+            before = len(twilio.bodies(rep))
+            serve.whatsapp(http, inbound_form(command, rep, to=BOT, account_sid=ACCOUNT_SID))
+            wait_until(lambda before=before: len(twilio.bodies(rep)) > before, 60)  # type: ignore[misc]
+            time.sleep(2.0)  # every part of this reply
+            drafts.append(twilio.bodies(rep)[-1])
+    wait_until(lambda: bool(slack.received("inject")), 60)
+    time.sleep(2.0)
     to_slack = slack.everything()
-    drafts = "\n".join(twilio.bodies(rep)[before:])
-    found = [m for m in LIVE_MARKUP if m in to_slack] + [t for t in INJECTED_TEXT if t in drafts]
+    found = [m for m in LIVE_MARKUP if m in to_slack] + [t for t in INJECTED_TEXT if t in "\n".join(drafts)]
     shown = "&lt;@U0BOSS0001&gt;" in to_slack  # the account did reach Slack, as text
     detail = ", ".join(repr(f) for f in found) or "nothing live"
     return Result(
-        "injection", database, 4, injected=len(found), detail=f"{detail}; name shown escaped: {shown}"
+        "injection", database, 4, injected=len(found), detail=f"{detail}; name shown as text: {shown}"
     )
 
 
