@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import SQLModel
 
+from playbooks.calendar import region
 from playbooks.config import load
 from storage.models import Account, Contact, Csm, Goal, Team, Ticket, Usage
 from storage.phones import e164
@@ -166,6 +167,12 @@ def whatsapp(s: str) -> str:
     return number
 
 
+def holiday_region(s: str) -> str:
+    """A team's country for public holidays, with a Malaysian state where given: MY-SGR, MY-Selangor."""
+    country_code, state = region(s)
+    return f"{country_code}-{state}" if state else country_code
+
+
 def timezone(s: str) -> str:
     try:
         ZoneInfo(s)
@@ -225,6 +232,7 @@ SPECS: dict[str, FileSpec] = {
                 Col("slack_channel", default=""),
                 Col("timezone", timezone, default="Asia/Singapore"),
                 Col("digest_time", hhmm, default="08:30"),
+                Col("country", holiday_region),  # optional: public holidays; else the timezone's country
             ),
             key=("team",),
         ),
@@ -263,6 +271,7 @@ SPECS: dict[str, FileSpec] = {
                 Col("locations", whole()),
                 Col("tools", tools, default=[]),
                 Col("language", choice(*LANGUAGES), default=""),
+                Col("churned_on", date),  # optional: the customer left; NRR counts it as churn
             ),
             key=("account_id",),
             check=_account_check,
@@ -271,7 +280,6 @@ SPECS: dict[str, FileSpec] = {
             "usage",
             Usage,
             (
-                Col("churned_on", date),  # optional: the customer left; NRR counts it as churn
                 ACCOUNT_ID,
                 Col("date", date, required=True),
                 *(
@@ -279,6 +287,7 @@ SPECS: dict[str, FileSpec] = {
                     for n in ("active_users", "power_users", "logins", "actions")
                 ),
                 Col("feature_adoption", number(0, 1), required=True),
+                Col("revenue", number()),  # optional: the customer's own sales (business growth)
             ),
             key=("account_id", "date"),
         ),

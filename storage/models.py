@@ -19,6 +19,7 @@ class Team(SQLModel, table=True):
     slack_channel: str = ""
     timezone: str = "Asia/Singapore"
     digest_time: str = "08:30"
+    country: str | None = None  # whose public holidays skip the digest; else the timezone's country
 
 
 class Csm(SQLModel, table=True):
@@ -49,8 +50,8 @@ class Account(SQLModel, table=True):
     locations: int | None = None
     tools: list[str] = Field(default_factory=list, sa_column=Column(MutableList.as_mutable(JSON)))
     language: str = ""
-
     churned_on: dt.date | None = None  # the customer left: their ARR counts as churn in NRR (issue 11)
+
 
 class Usage(SQLModel, table=True):
     account_id: str = Field(primary_key=True)
@@ -60,6 +61,7 @@ class Usage(SQLModel, table=True):
     logins: int
     actions: int
     feature_adoption: float
+    revenue: float | None = None  # the customer's own sales where the product sees them (growth signal)
 
 
 class Ticket(SQLModel, table=True):
@@ -137,12 +139,12 @@ class Opportunity(SQLModel, table=True):
     created_on: dt.date
     closed_on: dt.date | None = None
     updated_at: dt.datetime = Field(default_factory=utcnow)
-
-
     # closed loop (issue 11): what the workflow and the outcome decided
     seats_to_add: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     closed_reason: str = Field(default="", sa_column_kwargs={"server_default": ""})
     follow_up_on: dt.date | None = None  # a maybe's trial ends and the CSM follows up
+
+
 class Outcome(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: str = Field(index=True)
@@ -155,8 +157,6 @@ class Outcome(SQLModel, table=True):
     recorded_by: str = ""
 
 
-class SignalFeedback(SQLModel, table=True):
-    """A CSM's "not relevant" on a signal, kept to measure which signals are useful."""
 class ArrChange(SQLModel, table=True):
     """A change of an account's ARR: a won expansion, a contraction or a churn; what NRR is made of."""
 
@@ -169,6 +169,8 @@ class ArrChange(SQLModel, table=True):
     opportunity_id: int | None = None
 
 
+class SignalFeedback(SQLModel, table=True):
+    """A CSM's "not relevant" on a signal, kept to measure which signals are useful."""
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: str = Field(index=True)
@@ -237,6 +239,14 @@ class InboundMessage(SQLModel, table=True):
 
     message_id: str = Field(primary_key=True)
     received_at: dt.datetime = Field(default_factory=utcnow)
+    channel: str = Field(default="whatsapp", sa_column_kwargs={"server_default": "whatsapp"})
+    sender: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    body: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    # rows from before this column were answered already: "done"
+    status: str = Field(default="pending", index=True, sa_column_kwargs={"server_default": "done"})
+    claimed_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    lease_until: dt.datetime | None = None
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class OutboundMessage(SQLModel, table=True):
@@ -269,23 +279,18 @@ class UsageSummary(SQLModel, table=True):
     l_logins: int
     l_actions: int
     l_adoption: float
+    l_revenue: float | None = None
     p_date: dt.date | None = None
     p_users: int | None = None
     p_power: int | None = None
     p_logins: int | None = None
     p_actions: int | None = None
     p_adoption: float | None = None
-    channel: str = Field(default="whatsapp", sa_column_kwargs={"server_default": "whatsapp"})
-    sender: str = Field(default="", sa_column_kwargs={"server_default": ""})
-    body: str = Field(default="", sa_column_kwargs={"server_default": ""})
-    # rows from before this column were answered already: "done"
-    status: str = Field(default="pending", index=True, sa_column_kwargs={"server_default": "done"})
-    claimed_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
-    lease_until: dt.datetime | None = None
-    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    p_revenue: float | None = None
     b_date: dt.date | None = None
     b_users: int | None = None
     b_power: int | None = None
     b_logins: int | None = None
     b_actions: int | None = None
     b_adoption: float | None = None
+    b_revenue: float | None = None
