@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from handlers.access import caller, team_refusal
 from handlers.assessing import assess_team
@@ -13,11 +13,12 @@ from handlers.commands import Command
 from handlers.context import MEMORY_TTL, Context
 from handlers.present import TYPE_WORDS, money
 from handlers.reply import Button, Reply, Section, notice
+from playbooks import calendar
 from playbooks.digest import Digest, build
 from playbooks.model import Assessment
 from storage import models as db
 from storage.memory import recall
-from storage.repository import teams
+from storage.repository import csms_by_email, overdue_opportunities, teams
 from storage.tracking import open_opportunities, snoozed, track
 
 
@@ -29,6 +30,7 @@ def compose(session: Session, team: str, day: date, cap: int | None = None) -> t
     """The digest exactly as it is posted, with the assessments it came from; reads only."""
     assessments = assess_team(session, team, day)
     reply = render(build(team, day, assessments, snoozed(session, day), cap=cap), session)
+    holiday_note(session, team, day, reply)
     overdue = overdue_calls(session, team, day)
     if overdue:
         reply.sections.extend(overdue_sections(session, overdue, day))
@@ -47,6 +49,21 @@ def compose(session: Session, team: str, day: date, cap: int | None = None) -> t
         for o, name in overdue
     ]
     return reply, assessments
+
+
+def holiday_note(session: Session, team: str, day: date, reply: Reply) -> None:
+    """On a public holiday of the team's country no digest is sent (`holiday` says which); the next
+    working day's digest carries it, once (`carries` lists the holidays it covers)."""
+    row = session.get(db.Team, team)
+    where = calendar.team_region(row.country, row.timezone) if row else ""
+    if name := calendar.holiday_on(where, day):
+        reply.data["holiday"] = name
+        line = f"{name}: a public holiday in {where}; no digest today, the next working day's carries it."
+        reply.sections.insert(0, Section(lines=(line,)))
+    elif covered := calendar.carried(where, day):
+        reply.data["carries"] = [{"date": d.isoformat(), "holiday": n} for d, n in covered]
+        days = ", ".join(f"{d.isoformat()} ({n})" for d, n in covered)
+        reply.sections.insert(0, Section(lines=(f"Also covers {days}: no digest went out on the holiday.",)))
 
 
 def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
@@ -158,17 +175,7 @@ def digest_buttons(account_id: str) -> list[Button]:
 
 def overdue_calls(session: Session, team: str, day: date) -> list[tuple[db.Opportunity, str]]:
     """Opportunities still `identified` past their qualification-call date, with the account name."""
-    rows = session.execute(
-        select(db.Opportunity, db.Account.name)
-        .join(db.Account, db.Account.account_id == db.Opportunity.account_id)  # type: ignore[arg-type]
-        .where(
-            db.Account.team == team,
-            db.Opportunity.status == "identified",
-            db.Opportunity.qualification_due < day,
-        )  # type: ignore[operator]
-        .order_by(db.Opportunity.owner_email, db.Opportunity.qualification_due, db.Account.name)  # type: ignore[arg-type]
-    )
-    return [(r[0], r[1]) for r in rows]
+    return overdue_opportunities(session, team=team, day=day)
 
 
 def overdue_sections(session: Session, overdue: list[tuple[db.Opportunity, str]], day: date) -> list[Section]:
@@ -193,4 +200,4 @@ def overdue_sections(session: Session, overdue: list[tuple[db.Opportunity, str]]
 
 
 def csms(session: Session) -> dict[str, db.Csm]:
-    return {c.email: c for c in session.exec(select(db.Csm))}
+    return csms_by_email(session)
