@@ -22,14 +22,12 @@ def handle(command: Command, ctx: Context, session: Session, account_id: str | N
     account = session.get(db.Account, account_id or "")
     assert account is not None  # dispatch resolved it
     opps = opportunities_for(session, ctx, account.account_id)
-    offer = command.options.get("offer", "")
-    if offer:  # from a button: the offer's code
-        opp, reason = choose(opps, offer)
+    coded = command.options.get("offer", "")  # a button names the offer by its code
+    opp, reason = choose(opps, coded or command.reason)  # typed: the offer starts the reason text
+    if coded:
         reason = command.reason
         if opp is None:
-            return notice("outcome", f"{account.name} has no open offer “{offer}” any more.")
-    else:
-        opp, reason = choose(opps, command.reason)
+            return notice("outcome", f"{account.name} has no open offer “{coded}” any more.")
     if not command.outcome:
         return _outcome_choice(account, opp)
     if opp is None and len(opps) == 1:

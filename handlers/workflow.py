@@ -19,7 +19,8 @@ COMMANDS = ("qualify", "propose", "snooze", "not_relevant")  # dispatch resolves
 SNOOZE_DAYS = 30
 MAX_SNOOZE_DAYS = 365
 FORWARD = {"qualified": ("identified",), "proposed": ("identified", "qualified")}  # status moves forward only
-VERBS = {"qualified": "qualify", "proposed": "propose"}
+VERBS = {"qualified": "qualify", "proposed": "propose"}  # the typed command for each status
+BUTTONS = {"qualified": "qualify", "proposed": "proposed"}  # and the button action (handlers/actions.py)
 
 
 def account_json(account: db.Account) -> dict[str, str]:
@@ -93,19 +94,15 @@ def move(session: Session, ctx: Context, account: db.Account, status: str, offer
     opps = opportunities_for(session, ctx, account.account_id)
     if not opps:
         return notice(command, f"{account.name} has no open opportunity to mark as {status} today.")
-    opp, _ = choose(opps, offer) if offer else (opps[0] if len(opps) == 1 else None, "")
-    if opp is None:
-        if offer:
+    if offer:
+        opp, _ = choose(opps, offer)
+        if opp is None:
             return notice(command, f"{account.name} has no open offer “{offer}”. Open: {_names(opps)}.")
+    elif len(opps) == 1:
+        opp = opps[0]
+    else:
         acc = account.account_id
-        return ask_which(
-            account,
-            opps,
-            command,
-            "proposed" if status == "proposed" else "qualify",
-            f"{acc}|{{code}}",
-            f"{command} {acc} {{n}}",
-        )
+        return ask_which(account, opps, command, BUTTONS[status], f"{acc}|{{code}}", f"{command} {acc} {{n}}")
     if opp.status not in FORWARD[status]:
         return notice(command, f"{opp.offering_name} for {account.name} is already {opp.status}.")
     set_status(session, [opp], status, by(ctx))
