@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from handlers.chart import Row, png
 from handlers.commands import Command
 from handlers.context import Context
+from handlers.present import TYPE_WORDS
 from handlers.reply import File, Reply, Section
 from playbooks.learning import Learned
 from playbooks.model import Catalog, Money
@@ -26,7 +27,6 @@ from storage.db import session_scope
 from storage.repository import load_catalog
 from storage.tracking import account_rows, arr_changes, learned, not_relevant_counts, pipeline_rows
 
-TYPE_WORDS = {"upsell": "tier upgrade", "seats": "more seats", "cross_sell": "cross-sell", "add_on": "add-on"}
 SHOWN_LEARNED = 6
 
 
