@@ -39,6 +39,7 @@ from storage.csv_source import BadRecord, BadYaml, Source, discover, load_yaml, 
 from storage.db import table
 from storage.models import Account, CatalogDoc, Csm, Team, UsageSummary
 from storage.upsert import BATCH, Writer, store_catalog
+from storage.usage_keys import UsageKeys
 from storage.usage_summary import Trails
 
 MAX_ERRORS = 50
@@ -136,6 +137,7 @@ class _Run:
             "plan": plans or set(),
         }
         self.seen: dict[str, set[bytes]] = {}
+        self.usage_keys = UsageKeys()
         self.trails = Trails(lambda: set(conn.scalars(select(table(UsageSummary).c.account_id))))
         self.usage_changed = False  # unchanged usage rows leave every summary as it is
         self.duplicates: list[tuple[Source, int, tuple[Any, ...]]] = []
@@ -290,6 +292,10 @@ class _Run:
         kind = file.spec.kind
         if kind in OWN_REF:
             self.known[OWN_REF[kind]].add(key[0])
+        if kind == "usage":  # millions of rows: bits per account and day, not a hash per row
+            if self.usage_keys.seen(*key):
+                self.duplicates.append((file.src, line, key))
+            return
         seen = self.seen.setdefault(kind, set())
         # NUL cannot occur in a cell (scan refuses it), so the joined text is unambiguous.
         digest = hashlib.blake2b("\0".join(map(str, key)).encode(), digest_size=16).digest()
