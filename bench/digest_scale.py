@@ -1,15 +1,17 @@
-"""Digest at scale against its floor, measured side by side: N accounts in four teams × 13 weekly snapshots.
+"""Digest at scale beside its floor from the same run: N accounts in four teams × 13 weekly snapshots.
 
-    .venv/bin/python bench/digest_scale.py                          # 10k, 100k and 300k accounts, SQLite
+    .venv/bin/python bench/digest_scale.py                 # 10k, 100k and 300k accounts; SQLite, and
+                                                           # PostgreSQL with BENCH_PG_URL/TEST_DATABASE_URL
     .venv/bin/python bench/digest_scale.py --accounts 2000 --pg postgresql+psycopg://postgres@127.0.0.1:5432
 
-Figures, each next to its floor from the same run:
-- one team's digest as a whole process (`expansion-bot digest --team … --json`) against a whole process
-  that only runs a bare grouped scan of that team's usage rows through the driver;
-- every team's digest in one process (as the morning scheduler runs them) against one bare grouped scan
-  of every usage row;
-- one `expansion` command inside a running process.
-On PostgreSQL the bench creates its own database on that server and drops it afterwards (bench/pg.py).
+Figures, each next to its floor (medians of runs that alternate with it, in one warm process):
+- one team's digest (handlers.digest.compose: load, pre-filter, assess, rank, render) against a bare
+  grouped scan of that team's usage rows through the driver;
+- every team's digest in turn (as the morning scheduler computes them) against one bare grouped scan of
+  every usage row;
+- one team's digest as a whole process (`expansion-bot digest --json`: start-up included), and one
+  `expansion` command inside a running process.
+On PostgreSQL the bench creates a database of its own on that server and drops it (bench/pg.py).
 """
 
 from __future__ import annotations
@@ -249,7 +251,11 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--accounts", type=int, nargs="+", default=[10_000, 100_000, 300_000])
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", ""), help="a PostgreSQL server URL")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("BENCH_PG_URL") or os.environ.get("TEST_DATABASE_URL", ""),
+        help="a PostgreSQL server URL (the bench creates and drops a database of its own there)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="paired runs per figure (medians)")
     parser.add_argument("--json", type=Path, help="also write the figures here, as JSON")
     parser.add_argument("--measure", nargs=2, metavar=("URL", "RUNS"), help=argparse.SUPPRESS)

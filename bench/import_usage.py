@@ -1,9 +1,12 @@
-"""Times `import_paths` on accounts + 1M usage rows: SQLite always, PostgreSQL with --pg or TEST_DATABASE_URL.
+"""Times `import_paths` on accounts + 1M usage rows beside the driver's floor, SQLite and PostgreSQL.
 
-    .venv/bin/python bench/import_usage.py [--rows 1000000] [--accounts 2000] [--pg URL]
+    .venv/bin/python bench/import_usage.py [--rows 1000000] [--accounts 2000] [--pg SERVER_URL]
 
-Each database is measured in its own child process, so the peak RSS printed is that import's alone.
-Every run imports twice: into an empty database (all added), then again (all unchanged).
+The floor loads the same usage.csv with no checks at all: on SQLite `executemany` of the csv module's
+rows in one transaction, on PostgreSQL `COPY … FROM STDIN` of the file. Each import and each floor runs
+in its own child process on a fresh database, so the peak RSS printed is that run's alone; the import
+goes twice, into an empty database (all added) and again (all unchanged). PostgreSQL runs in a
+database of the bench's own (bench/pg.py), with --pg, BENCH_PG_URL or TEST_DATABASE_URL naming the server.
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 CATALOG = """currency: IDR
 plans:
@@ -89,14 +92,12 @@ def generate(folder: Path, rows: int, accounts: int) -> None:
 def measure(url: str, folder: str) -> dict[str, float]:
     """In the child: create the tables, import twice, report seconds and peak RSS."""
     from rich.console import Console
-    from sqlmodel import SQLModel
 
-    import storage.models  # noqa: F401
-    from storage.db import make_engine
+    from storage.db import make_engine, upgrade
     from storage.importer import import_paths
 
     engine = make_engine(url)
-    SQLModel.metadata.create_all(engine)
+    upgrade(engine)
     console = Console(stderr=True)
     out: dict[str, float] = {}
     for label in ("first", "again"):
@@ -109,14 +110,42 @@ def measure(url: str, folder: str) -> dict[str, float]:
     return out
 
 
-def pg_schema_url(base: str) -> tuple[str, str]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    sep = "&" if "?" in base else "?"
-    return schema, f"{base}{sep}options=-csearch_path%3D{schema}"
+def floor(url: str, folder: str) -> dict[str, float]:
+    """In the child: the same usage.csv loaded with nothing but the driver, into the same table."""
+    from storage.db import make_engine, upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    path = Path(folder) / "usage.csv"
+    columns = "account_id, date, active_users, power_users, logins, actions, feature_adoption"
+    started = time.perf_counter()
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.split("///", 1)[1])
+        with path.open(newline="", encoding="utf-8") as f, conn:
+            rows = csv.reader(f)
+            next(rows)
+            conn.executemany(f"INSERT INTO usage ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    else:
+        import psycopg
+
+        copy_sql = f"COPY usage ({columns}) FROM STDIN (FORMAT csv, HEADER)"
+        with (
+            psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn,
+            conn.cursor() as cur,
+            path.open("rb") as f,
+            cur.copy(copy_sql) as copy,
+        ):
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+    elapsed = time.perf_counter() - started
+    return {"floor": elapsed, "floor_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def run_child(url: str, folder: Path) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--child", url, str(folder)]
+def run_child(url: str, folder: Path, which: str = "--child") -> dict[str, float]:
+    cmd = [sys.executable, __file__, which, url, str(folder)]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
     sys.stderr.write(done.stderr)
     return dict(json.loads(done.stdout))
@@ -124,8 +153,9 @@ def run_child(url: str, folder: Path) -> dict[str, float]:
 
 def report(name: str, rows: int, r: dict[str, float]) -> None:
     print(
-        f"{name:<10} first import {r['first']:6.1f} s ({rows / r['first']:>9,.0f} rows/s)   "
-        f"re-import {r['again']:6.1f} s ({rows / r['again']:>9,.0f} rows/s)   peak RSS {r['rss_mb']:,.0f} MB"
+        f"{name:<10} first import {r['first']:6.1f} s ({rows / r['first']:>9,.0f} rows/s), floor "
+        f"{r['floor']:.1f} s (×{r['first'] / r['floor']:.1f}); re-import {r['again']:6.1f} s; "
+        f"peak RSS {r['rss_mb']:,.0f} MB (floor {r['floor_rss_mb']:,.0f} MB)"
     )
 
 
@@ -133,12 +163,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--accounts", type=int, default=2_000)
-    ap.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL", ""))
+    ap.add_argument("--pg", default=os.environ.get("BENCH_PG_URL") or os.environ.get("TEST_DATABASE_URL", ""))
     ap.add_argument("--json", type=Path, help="also write the figures here, as JSON")
     ap.add_argument("--child", nargs=2, metavar=("URL", "FOLDER"), help=argparse.SUPPRESS)
+    ap.add_argument("--floor", nargs=2, metavar=("URL", "FOLDER"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(measure(*args.child)))
+        return
+    if args.floor:
+        print(json.dumps(floor(*args.floor)))
         return
     figures: dict[str, object] = {"rows": args.rows, "accounts": args.accounts}
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,21 +187,16 @@ def main() -> None:
             f"in {time.perf_counter() - t0:.1f} s"
         )
         figures["sqlite"] = run_child(f"sqlite:///{tmp}/bench.db", folder)
+        figures["sqlite"] |= run_child(f"sqlite:///{tmp}/floor.db", folder, "--floor")
         report("sqlite", args.rows, figures["sqlite"])
         if args.pg:
-            from sqlalchemy import create_engine, text
+            from pg import own_database
 
-            schema, url = pg_schema_url(args.pg)
-            admin = create_engine(args.pg)
-            with admin.begin() as conn:
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-            try:
+            with own_database(args.pg) as url:
                 figures["postgresql"] = run_child(url, folder)
-                report("postgresql", args.rows, figures["postgresql"])
-            finally:
-                with admin.begin() as conn:
-                    conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-                admin.dispose()
+            with own_database(args.pg) as url:
+                figures["postgresql"] |= run_child(url, folder, "--floor")
+            report("postgresql", args.rows, figures["postgresql"])
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2), "utf-8")

@@ -5,12 +5,13 @@ messages at once, with Slack's Web API and Twilio's Messages API replaced by loc
     .venv/bin/python bench/load.py --database sqlite --concurrency 20 --json /tmp/load.json
     .venv/bin/python bench/load.py --database postgres --pg-url postgresql+psycopg://postgres@host/db
 
-For each database: `python -m bot demo` (TODAY=2026-11-24) into a fresh SQLite file or a fresh
-PostgreSQL schema (dropped after), then `python -m bot serve` on 127.0.0.1, then --concurrency signed
-slash commands (/prep, /expansion, /draft, /objection) from the two Jakarta CSMs together with
---concurrency signed WhatsApp messages from their phones, all sent at the same instant. Measures each
-request's ack (HTTP response time) and the time until its whole answer reached the fake (Slack: the
-response_url call; WhatsApp: the last message of the reply). Ends with SIGTERM and checks a clean exit.
+For each database: `python -m bot demo` (TODAY=2026-11-24) into a fresh SQLite file or a PostgreSQL
+database of its own (bench/pg.py; dropped after), then `python -m bot serve` on 127.0.0.1, then
+--concurrency signed slash commands (/prep, /expansion, /draft, /objection) from the two Jakarta CSMs
+together with --concurrency signed WhatsApp messages from their phones, all sent at the same instant.
+Measures each request's ack (HTTP response time) and the time until its whole answer reached the fake
+(Slack: the response_url call; WhatsApp: the last message of the reply). Ends with SIGTERM and checks a
+clean exit.
 
 Targets: Slack acks within 3 s and Twilio's within 15 s (their timeouts), every answer arrives and none
 is an error reply, and the server stops cleanly. The exit status is 1 otherwise.
@@ -39,9 +40,11 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
-from sqlalchemy import create_engine, select, text
+from pg import own_database
+from sqlalchemy import select
 from sqlmodel import col
 
 from bot.whatsapp.render import FORWARD_NOTE
@@ -262,20 +265,12 @@ def free_port() -> int:
 
 @contextmanager
 def database(kind: str, folder: Path, pg_url: str) -> Iterator[str]:
-    """A fresh SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
+    """A fresh SQLite file, or a fresh PostgreSQL database of its own on that server, dropped afterwards."""
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'load.db'}"
         return
-    schema = f"load_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with own_database(pg_url) as url:
+        yield url
 
 
 def server_env(url: str, port: int, slack: FakeSlack, twilio: FakeTwilio) -> dict[str, str]:
@@ -445,7 +440,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50, help="requests per channel, all at once")
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument(
-        "--pg-url", default=PG_URL, help="PostgreSQL server (a schema is created and dropped)"
+        "--pg-url", default=PG_URL, help="PostgreSQL server (a database is created and dropped)"
     )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for all answers")
     parser.add_argument("--json", type=Path, help="write the figures here")
