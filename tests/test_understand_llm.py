@@ -58,53 +58,59 @@ def test_a_valid_choice_of_the_model_is_used(demo_engine: Engine, fake_openai: F
     assert "ID-001: Kopi Nusantara" in prompt  # the candidates are shown by id and name
 
 
-def test_the_offline_step_needs_no_model_for_what_it_understands(
-    demo_engine: Engine, fake_openai: FakeOpenAI
-) -> None:
-    """A strict command is never sent to the model for understanding."""
+def test_what_offline_is_sure_of_needs_no_model(demo_engine: Engine, fake_openai: FakeOpenAI) -> None:
+    """A strict command, or free text naming its command and account, is not sent to the model."""
     reads(fake_openai, command="question", account_id="ID-002", topic="renewal")
-    reply = ask(demo_engine, fake_openai, "expansion Kopi Nusantara")
-    assert reply.data["account"]["id"] == "ID-001" and fake_openai.requests == []
+    assert ask(demo_engine, fake_openai, "expansion Kopi Nusantara").data["account"]["id"] == "ID-001"
+    reply = ask(demo_engine, fake_openai, "when does Kopi Nusantara renew?")
+    assert reply.data["account"]["id"] == "ID-001" and understood(reply)["source"] == "offline"
+    assert fake_openai.requests == []
 
 
 @pytest.mark.parametrize(
-    ("choice", "why"),
+    "choice",
     [
-        ({"command": "question", "account_id": "XX-999", "topic": "renewal"}, "unknown account"),
-        ({"command": "delete_everything", "account_id": "ID-002"}, "unknown command"),
-        ({"command": "question", "account_id": "ID-001", "topic": "renewal"}, "another account than named"),
-        ({"command": "draft", "account_id": "ID-002", "channel": "fax"}, "unknown option"),
+        {"command": "question", "account_id": "XX-999", "topic": "renewal"},
+        {"command": "delete_everything", "account_id": "ID-001"},
+        {"command": "draft", "account_id": "ID-001", "channel": "fax"},
     ],
+    ids=["unknown-account", "unknown-command", "unknown-option"],
 )
 def test_an_invalid_choice_is_refused_and_the_offline_step_answers(
-    demo_engine: Engine, fake_openai: FakeOpenAI, choice: dict[str, str], why: str
+    demo_engine: Engine, fake_openai: FakeOpenAI, choice: dict[str, str]
 ) -> None:
     reads(fake_openai, **choice)
-    reply = ask(demo_engine, fake_openai, "when does Batik Sentosa renew?")
-    assert reply.ok and reply.data["account"]["id"] == "ID-002", why
-    assert reply.data["topic"] == "renewal" and understood(reply)["source"] == "offline"
+    reply = ask(demo_engine, fake_openai, "when do the kopi people renew?")
+    assert not reply.ok and reply.title == "Which “kopi” do you mean?"  # offline asks back
+    assert {"ID-001", "MY-001"} <= {s["id"] for s in reply.data["suggestions"]}
     assert len(fake_openai.requests) == 1
 
 
+def test_the_model_may_not_answer_about_another_account_than_the_one_named(
+    demo_engine: Engine, fake_openai: FakeOpenAI
+) -> None:
+    reads(fake_openai, command="question", account_id="ID-001", topic="renewal")
+    reply = ask(demo_engine, fake_openai, "Batik Sentosa hmm")
+    assert reply.title == "What would you like for Batik Sentosa?" and len(fake_openai.requests) == 1
+    assert "Kopi" not in reply.text
+
+
 @pytest.mark.parametrize(
-    "failure",
-    [Answer(500, b'{"error": {"message": "boom"}}'), completion(tool="", content="I think it is Batik?")],
-    ids=["http-500", "garbage"],
+    ("failure", "timeout"),
+    [
+        (Answer(500, b'{"error": {"message": "boom"}}'), 2.0),
+        (completion(tool="", content="I think it is Batik?"), 2.0),
+        (Answer(200, b"{}", delay=5.0), 0.5),
+    ],
+    ids=["http-500", "garbage", "slow"],
 )
 def test_a_failing_model_leaves_the_answer_to_the_offline_step(
-    demo_engine: Engine, fake_openai: FakeOpenAI, failure: Answer
+    demo_engine: Engine, fake_openai: FakeOpenAI, failure: Answer, timeout: float
 ) -> None:
     fake_openai.respond = lambda request: failure
-    reply = ask(demo_engine, fake_openai, "siapa pengambil keputusan di Batik Sentosa?")
-    assert reply.ok and reply.data["account"]["id"] == "ID-002" and reply.data["language"] == "id"
-    assert understood(reply)["source"] == "offline"
-
-
-def test_a_slow_model_is_not_waited_for(demo_engine: Engine, fake_openai: FakeOpenAI) -> None:
-    fake_openai.respond = lambda request: Answer(200, b"{}", delay=5.0)
-    reply = ask(demo_engine, fake_openai, "when does Batik Sentosa renew?", timeout=0.5)
-    assert reply.ok and understood(reply)["source"] == "offline"
-    assert reply.data["account"]["id"] == "ID-002"
+    reply = ask(demo_engine, fake_openai, "kapan orang kopi itu perpanjang?", timeout=timeout)
+    assert not reply.ok and reply.title == "“kopi” yang mana?"  # offline, in the asker's language
+    assert len(fake_openai.requests) == 1
 
 
 def test_free_text_offline_imports_no_langchain(env_db: str) -> None:

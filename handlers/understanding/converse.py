@@ -17,7 +17,7 @@ from sqlmodel import Session
 from handlers.commands import MAX_COMMAND_CHARS, Command, ParseError, parse
 from handlers.context import Context
 from handlers.reply import Button, Reply, Section, notice
-from handlers.understanding.offline import Understanding, understand
+from handlers.understanding.offline import ACCOUNT_INTENTS, Understanding, understand
 from prompts.facts import LANGUAGE_NAMES
 from storage.conversation import own_accounts
 from storage.db import session_scope
@@ -83,12 +83,23 @@ def understand_text(
 ) -> Understanding:
     """The model's reading when a model is configured and its choice is valid; the offline one otherwise."""
     offline = understand(text, accounts, recent, hint)
+    if hint is not None or sure(offline):
+        return offline
     model = _model(ctx)
-    if model is None or hint is not None:
+    if model is None:
         return offline
     from handlers.understanding.model import choose
 
     return choose(model, text, accounts, recent, offline)
+
+
+def sure(u: Understanding) -> bool:
+    """Offline found a command and its account (or one needing none) with nothing left over: a model
+    would only add latency. The model is asked about the rest: unplaced text, an unknown or ambiguous
+    name."""
+    if u.kind not in {"command", "question"} or u.command is None or u.typed:
+        return False
+    return bool(u.account_id) or u.command.name not in ACCOUNT_INTENTS
 
 
 def _model(ctx: Context) -> Any:
