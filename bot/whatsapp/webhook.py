@@ -24,7 +24,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -84,7 +84,10 @@ def whatsapp_routes(settings: Settings, engine: Engine, *, inbox: Inbox | None =
     async def whatsapp(request: Request) -> Response:
         try:
             raw = await read_body(request, MAX_BODY_BYTES)
-            form = FormData(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
+            fields: list[tuple[str, str | UploadFile]] = [
+                *parse_qsl(raw.decode("utf-8"), keep_blank_values=True)
+            ]
+            form = FormData(fields)
         except BodyTooLarge:
             return Response(status_code=413)
         except UnicodeDecodeError:
