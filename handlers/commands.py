@@ -93,11 +93,23 @@ def _parse_workflow(name: str, rest: str) -> Command:
         account, signal = _take_trailing(rest, _lookup(vocabulary()["signals"]))
         return Command(name, account=account, options={"signal": signal} if signal else {})
     words = rest.split()
+    if name == "snooze" and (span := _duration(words)):
+        return Command(name, account=" ".join(words[: len(words) - span[0]]), options={"days": str(span[1])})
     last = words[-1].lstrip("#") if len(words) > 1 else ""
     if not last.isdigit():
         return Command(name, account=rest)
     key = "days" if name == "snooze" else "offer"
     return Command(name, account=" ".join(words[:-1]), options={key: str(int(last))})
+
+
+def _duration(words: list[str]) -> tuple[int, int] | None:
+    """A trailing "[for] 2 weeks" / "14 hari" / "selama 1 bulan": (words it takes, days)."""
+    units = _lookup(vocabulary()["durations"])
+    if len(words) < 2 or not words[-2].isdigit() or fold(words[-1]) not in units:
+        return None
+    days = int(words[-2]) * int(units[fold(words[-1])])
+    lead = len(words) > 2 and fold(words[-3]) in {fold(w) for w in vocabulary()["duration_words"]}
+    return (3 if lead else 2), days  # no account left: the one talked about last
 
 
 def _take_trailing(text: str, table: dict[str, str]) -> tuple[str, str]:

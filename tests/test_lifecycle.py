@@ -182,6 +182,17 @@ def test_snooze_for_days_and_not_relevant_for_one_signal(demo_engine: Engine) ->
     assert not none.ok and "rests on seat utilization" in none.title
 
 
+def test_snooze_understands_a_duration_in_words_for_the_account_talked_about(demo_engine: Engine) -> None:
+    ctx = console(demo_engine)
+    handle_text("expansion Kopi Nusantara", ctx)
+    assert (
+        handle_text("tunda selama 2 minggu", ctx).data["snoozed_until"]
+        == (TODAY + timedelta(days=14)).isoformat()
+    )
+    reply = handle_text("snooze Batik Sentosa for 1 month", ctx)
+    assert reply.data["snoozed_until"] == (TODAY + timedelta(days=30)).isoformat()
+
+
 def test_bad_workflow_input_gets_a_clear_message(demo_engine: Engine) -> None:
     assert "Snooze for 1 to 365 days" in handle_text("snooze Kopi Nusantara 999", console(demo_engine)).title
     held = handle_text("qualify ID-004", console(demo_engine))  # health 52: the engine shows nothing
