@@ -44,12 +44,19 @@ def summary_columns() -> dict[str, Any]:
     return {n: SUMMARY[n] for n in names}
 
 
+# snapshot -> (its date column, [(UsagePoint field, column)]): worked out once, read for every account
+READ = {
+    snap: (prefix + "date", [(f, prefix + s) for f, s in SUFFIX.items()])
+    for snap, prefix in SNAPSHOTS.items()
+}
+
+
 def summary_from(v: dict[str, Any]) -> UsageSummary:
     """A UsageSummary from a row selected as summary_columns()."""
     points = {
-        snap: UsagePoint(**{f: v[prefix + s] for f, s in SUFFIX.items()})
-        for snap, prefix in SNAPSHOTS.items()
-        if v[prefix + "date"] is not None
+        snap: UsagePoint(**{f: v[col] for f, col in pairs})
+        for snap, (day, pairs) in READ.items()
+        if v[day] is not None
     }
     return UsageSummary(**points, latest_gap_days=v["latest_gap_days"], base_gap_days=v["base_gap_days"])
 
