@@ -8,8 +8,8 @@ from playbooks import quotes
 from playbooks.model import Quote, Ticket
 from playbooks.outcomes import TRIAL_WORDS
 from prompts.facts import LANGUAGE_NAMES, Facts
-from prompts.offline.objection import write_objection
 from prompts.offline.draft import greeting
+from prompts.offline.objection import write_objection
 from prompts.offline.text import bank, fill, load
 from prompts.offline.values import evidence, feature_words, values
 from prompts.schema import Brief, ObjectionLine
@@ -116,7 +116,11 @@ def _questions(f: Facts, data: dict[str, Any], v: dict[str, Any]) -> list[str]:
             out.append(
                 fill(
                     q["feature_limit"],
-                    {"features": feature_words(str(d["features"]).split(","), f.with_language("en"), bank("en"))},
+                    {
+                        "features": feature_words(
+                            str(d["features"]).split(","), f.with_language("en"), bank("en")
+                        )
+                    },
                 )
             )
         elif s.name == "seat_utilization":
@@ -139,9 +143,9 @@ def _value_points(f: Facts, v: dict[str, Any]) -> list[str]:
         adopted = f", {v['adoption']} of features adopted" if "adoption" in v else ""
         points = [f"Today: {v['active']} active users{adopted}."]
         if "goal" in v:
-            points.append(f"Achieved: “{v['goal']}” on {v['goal_date']}.")
+            points.append(f"Achieved: {v['goal']} on {v['goal_date']}.")
         if "open_goal" in v:
-            points.append(f"Still open: “{v['open_goal']}”; help them reach it before any proposal.")
+            points.append(f"Still open: {v['open_goal']}; help them reach it before any proposal.")
         return points + [f"Value already delivered: {ln.formula}." for ln in f.assessment.realised]
     points = list(v["evidence"])
     points += [f"Value already delivered: {ln.formula}." for ln in f.assessment.realised]
