@@ -36,7 +36,7 @@ def blocks_for(reply: Reply, *, max_blocks: int = MAX_BLOCKS) -> list[Block]:
     head = _title_blocks(reply, keep)
     tail: list[Block] = []
     if reply.context:
-        tail.append(_context(reply.context))
+        tail.append(_context(reply.context, keep))
     tail += action_blocks(reply.buttons)
     body = []
     for n, section in enumerate(reply.sections):
@@ -152,8 +152,8 @@ def _forward_blocks(reply: Reply) -> list[Block]:
     return blocks
 
 
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [mrkdwn(_cut(escape(text), MAX_CONTEXT))]}
+def _context(text: str, keep: frozenset[str] = frozenset()) -> Block:
+    return {"type": "context", "elements": [mrkdwn(_cut(escape(text, keep), MAX_CONTEXT))]}
 
 
 def _text_sections(text: str) -> list[Block]:

@@ -83,6 +83,7 @@ def _share(rt: SlackRuntime, body: dict[str, Any], caller: Caller, ctx: Context,
         buttons=[b for b in reply.buttons if b.action != "share"],
         private=False,
         context=f"{reply.context} · {shared_by}" if reply.context else shared_by,
+        data={**reply.data, "mentions": [*reply.data.get("mentions", ()), caller.user_id]},  # live mention
     )
     url = str(body.get("response_url", ""))
     if url and rt.delivery.respond(url, public, public=True):
