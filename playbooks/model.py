@@ -237,7 +237,7 @@ class Quote:
     """Something the customer said, verbatim, with what it states: a saving, time spent, work by hand,
     a budget constraint (and when it ends), satisfaction or growth."""
 
-    kind: str  # saving | time_spent | manual_work | budget | satisfaction | growth | need
+    kind: str  # saving | time_spent | manual_work | budget | satisfaction | growth | need | result
     said_on: date
     text: str  # the sentence as written
     source: str = ""  # ticket | conversation | feature_request: where it was said
@@ -248,6 +248,7 @@ class Quote:
     until: date | None = None  # budget: the day it frees up, when they say
     freeze: bool = False  # budget: frozen or none at all, not only tight
     feature: str = ""  # need: the catalog feature they ask for in words ("one view across all clinics")
+    percent: float | None = None  # result: the change they measured ("no-shows down 18%")
 
     @property
     def cited(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from playbooks.config import load
 from playbooks.model import AccountData, Quote, Ticket
 
-KINDS = ("saving", "time_spent", "manual_work", "budget", "satisfaction", "growth", "need")
+KINDS = ("saving", "time_spent", "manual_work", "budget", "satisfaction", "growth", "need", "result")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 NUMBER = r"\d+(?:[.,]\d+)?"
 
@@ -126,6 +126,8 @@ def _read(kind: str, sentence: str, ticket: Ticket) -> Quote | None:
     if kind == "budget":
         freeze = any(re.search(w, sentence, re.IGNORECASE) for w in _spec()["kinds"]["budget"]["freeze"])
         return _with(base, until=horizon(sentence, ticket.date), freeze=freeze)
+    if kind == "result":
+        return _with(base, percent=float(groups["pct"].replace(",", ".")))
     if kind == "need":
         feature = next((code for code, ps in _features() if any(p.search(sentence) for p in ps)), "")
         return _with(base, feature=feature) if feature else None
@@ -196,6 +198,8 @@ def note(q: Quote) -> str:
         return f"budget {state}" + (f" until {q.until.isoformat()}" if q.until else "")
     if q.kind == "need":
         return f"asked for {q.feature.replace('_', ' ')}"
+    if q.kind == "result":
+        return f"a result they measured: {q.percent:g}%"
     return {"manual_work": "work done by hand", "growth": "their business is growing"}.get(
         q.kind, "satisfied"
     )

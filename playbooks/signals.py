@@ -213,11 +213,15 @@ def feature_limits(data: AccountData, catalog: Catalog, recent: list[Ticket]) ->
     t = thresholds()["signals"]
     hits: dict[str, list[Ticket]] = {}
     asked: dict[Ticket, str] = {}
+    said: dict[str, list[str]] = {}  # offering -> needs stated in words, quoted with their date
     for ticket in recent:
-        feature = ticket.requested_feature or stated_feature(ticket)
+        need = None if ticket.requested_feature else stated_need(ticket)
+        feature = ticket.requested_feature or (need.feature if need else "")
         if feature and (holder := _holder(feature, data, catalog)):
             hits.setdefault(holder.code, []).append(ticket)
             asked[ticket] = feature
+            if need:
+                said.setdefault(holder.code, []).append(need.cited)
     out = []
     for code, tickets in hits.items():
         explicit = any(t.kind == "feature_request" for t in tickets)
@@ -230,6 +234,7 @@ def feature_limits(data: AccountData, catalog: Catalog, recent: list[Ticket]) ->
                 evidence=(
                     f"{len(tickets)} request{'s' if len(tickets) > 1 else ''} in "
                     f"{t['feature_limit_window_days']} days for {', '.join(features).replace('_', ' ')}"
+                    + "".join(f"; they said {q}" for q in said.get(code, ())[-2:])
                 ),
                 offering=code,
                 data={"requests": len(tickets), "features": ", ".join(features)},
@@ -238,9 +243,9 @@ def feature_limits(data: AccountData, catalog: Catalog, recent: list[Ticket]) ->
     return out
 
 
-def stated_feature(ticket: Ticket) -> str:
+def stated_need(ticket: Ticket) -> Quote | None:
     """A feature the customer asked for in words ("Dr Lim wants one view across all five clinics")."""
-    return next((q.feature for q in quotes.read_ticket(ticket) if q.kind == "need"), "")
+    return next((q for q in quotes.read_ticket(ticket) if q.kind == "need"), None)
 
 
 def cross_sells(data: AccountData, catalog: Catalog, recent: list[Ticket]) -> list[Signal]:

@@ -271,7 +271,8 @@ class Facts:
             amounts.add(self.per_user.amount)
         amounts |= value.assessment_figures(a)
         ratios = {x for o in a.opportunities for x in (o.case.roi, o.case.payback_months) if x}
-        percents = {round(self.latest.feature_adoption * 100)} if self.latest else set()
+        percents: set[float] = {round(self.latest.feature_adoption * 100)} if self.latest else set()
+        percents |= {q.percent for q in a.quotes if q.percent is not None}  # results they measured
         counts = {acct.seats_purchased or 0, acct.locations or 0, acct.health_score, self.active_users, 1}
         counts |= {o.smaller_seats for o in a.opportunities}
         counts |= {d.months_free or 0 for d in self.catalog.discounts}

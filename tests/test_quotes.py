@@ -11,6 +11,8 @@ from builders import TODAY, account, catalog, data, days, ticket, usage
 from playbooks import quotes
 from playbooks.assess import assess
 from playbooks.model import Ticket
+from prompts import grounding
+from prompts.facts import Facts
 
 SAID_ON = date(2026, 11, 20)
 
@@ -40,6 +42,9 @@ READ = [
     ("Dr Lim wants one view across all five clinics.", "need", "asked for multi location"),
     ("Kami perlu melihat semua outlet dalam satu dashboard.", "need", "asked for multi location"),
     ("Kami mahu lihat semua cawangan sekaligus.", "need", "asked for multi location"),
+    ("Quarterly business review: patient no-shows down 18%.", "result", "a result they measured: 18%"),
+    ("Waktu tutup buku berkurang 50 persen.", "result", "a result they measured: 50%"),
+    ("20% fewer stockouts this quarter.", "result", "a result they measured: 20%"),
 ]  # fmt: skip
 
 NOT_READ = [
@@ -60,6 +65,8 @@ NOT_READ = [
     ("Now it only takes 10 minutes.", "time_spent"),
     ("We do not need one view across all stores.", "need"),
     ("Dr Lim wants a new report for the front desk.", "need"),  # a want, but no catalog feature
+    ("We have 18% of seats unused.", "result"),
+    ("Can we get a discount of 20%?", "result"),
 ]  # fmt: skip
 
 
@@ -137,5 +144,18 @@ def test_a_need_stated_in_a_qbr_note_is_a_feature_request_in_their_words() -> No
     a = assess(d, catalog(), TODAY)
     limit = next(s for s in a.signals if s.name == "feature_limit")
     assert limit.offering == "tier2" and limit.data["features"] == "multi_location"
+    assert limit.evidence.endswith(
+        f"they said “Dr Lim wants one view across all five clinics” (conversation, {days(8)})"
+    )
     up = next(o for o in a.opportunities if o.type == "upsell")
     assert up.scores.fit == 9  # solves a pain the customer stated, not only "clear value"
+
+
+def test_a_result_they_measured_is_a_fact_a_text_may_repeat_and_no_other() -> None:
+    qbr = "Quarterly business review: patient no-shows down 18%."
+    d = data(account(locations=5), tickets=(ticket(8, "QBR with Dr Lim", qbr, kind="conversation"),))
+    grounds = Facts(assess(d, catalog(), TODAY), d, catalog()).grounds()
+    assert grounding.check("Congratulations on no-shows down 18%.", grounds) == []
+    assert grounding.check("Congratulations on no-shows down 25%.", grounds) == [
+        "percentage not in the facts: 25%"
+    ]
