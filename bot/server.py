@@ -72,6 +72,10 @@ class Services:
 
             stop_scheduler(self.scheduler, grace=SHUTDOWN_SECONDS)
         self.slack_pool.shutdown(wait=True)
+        if self.settings.slack_enabled:
+            from bot.slack.deliver import drain
+
+            drain()  # response_url posts a listener left to finish in the background
         if self.inbox is not None and not self.inbox.wait_idle(SHUTDOWN_SECONDS):
             log.error("shutdown: WhatsApp replies still running after %.0fs", SHUTDOWN_SECONDS)
         log.info("shutdown complete")

@@ -7,6 +7,7 @@ A response_url post that Slack is slow to answer was received: it is left to fin
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as WaitedTooLong
@@ -52,6 +53,28 @@ def web_client(token: str, api_url: str = "", *, retries: bool = True) -> WebCli
     return WebClient(token=token, base_url=base, timeout=TIMEOUT_S, retry_handlers=handlers, logger=SDK_LOG)
 
 
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _posts() -> ThreadPoolExecutor:
+    """The process's threads for response_url posts (made on first use, so importing starts nothing)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(RESPOND_THREADS, thread_name_prefix="slack-respond")
+        return _pool
+
+
+def drain() -> None:
+    """At shutdown: wait for the response_url posts still in flight, so no answer is cut off."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)
+
+
 def message(reply: Reply, *, max_blocks: int = 50) -> dict[str, Any]:
     return {"text": fallback_text(reply), "blocks": blocks_for(reply, max_blocks=max_blocks)}
 
@@ -72,7 +95,6 @@ class Delivery:
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
-        self._posts = ThreadPoolExecutor(RESPOND_THREADS, thread_name_prefix="slack-respond")
 
     def respond(self, url: str, reply: Reply, *, public: bool = False, replace: bool = False) -> bool:
         """Post through a response_url (valid 30 minutes, 5 uses): works in any channel and in DMs."""
@@ -94,7 +116,7 @@ class Delivery:
 
     def _respond(self, url: str, body: dict[str, Any]) -> str:
         """_webhook, waited for at most RESPOND_WAIT_S: a slow Slack has the post, so "" (delivered)."""
-        future = self._posts.submit(self._webhook, url, body)
+        future = _posts().submit(self._webhook, url, body)
         try:
             return future.result(timeout=RESPOND_WAIT_S)
         except WaitedTooLong:
