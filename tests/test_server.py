@@ -77,8 +77,12 @@ def serve(env_db: str, fakes: tuple[FakeSlack, FakeTwilio]) -> Iterator[tuple[su
         proc.wait()
 
 
-def test_healthz_reports_every_part(serve: tuple[subprocess.Popen, str]) -> None:
-    _, base = serve
+def test_healthz_reports_every_part_and_sigterm_lets_the_replies_in_flight_finish(
+    serve: tuple[subprocess.Popen, str], fakes: tuple[FakeSlack, FakeTwilio]
+) -> None:
+    """One test for the two, as starting `demo` and `serve` is most of its time."""
+    proc, base = serve
+    slack, twilio = fakes
     health = httpx.get(f"{base}/healthz").json()
     assert health["database"] == "ok"
     assert health["slack"] == "http"
@@ -86,12 +90,6 @@ def test_healthz_reports_every_part(serve: tuple[subprocess.Popen, str]) -> None
     assert health["model"] == "offline writer"
     assert health["scheduler"].startswith("running, 6 digest job(s), next ")
 
-
-def test_sigterm_lets_the_replies_in_flight_finish(
-    serve: tuple[subprocess.Popen, str], fakes: tuple[FakeSlack, FakeTwilio]
-) -> None:
-    proc, base = serve
-    slack, twilio = fakes
     slack.slow("r1", SLOW_REPLY)
     body = slash_body("/prep", "Kopi Nusantara", user=DEWI_SLACK, response_url=slack.response_url("r1"))
     ack = httpx.post(f"{base}/slack/events", content=body, headers=signed(SECRET, body))
