@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from babel.dates import format_date
 from sqlmodel import Session
 
 from handlers.assessing import assess_one, catalog_or_fail
@@ -21,8 +20,8 @@ from handlers.reply import Button, Reply, Section
 from playbooks.catalog import price_in
 from playbooks.config import thresholds
 from playbooks.model import Account, AccountData, Assessment, Money
-from playbooks.money import LANGUAGE_LOCALES
 from playbooks.usage import summary_for
+from prompts.facts import local_date
 
 TOPICS = ("renewal", "plan", "seats", "health", "contacts", "opportunities", "tickets", "goals", "history")
 LAST_TICKETS = 3
@@ -97,7 +96,7 @@ class Answer:
         return self.a.account
 
     def day(self, d: date) -> str:
-        return format_date(d, "d MMM y", locale=LANGUAGE_LOCALES[self.language])
+        return local_date(d, self.language, self.acct.country)
 
     def say(self, key: str, **fields: Any) -> str:
         return str(self.w[key]).format(name=self.acct.name, **fields)

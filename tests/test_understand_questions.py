@@ -3,10 +3,9 @@ answer is the database's (dates, money, seats, people, tickets, goals, the last 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
-from babel.dates import format_date
 from conftest import TODAY
 from sqlalchemy import Engine, select
 
@@ -16,20 +15,20 @@ from handlers.present import money
 from handlers.reply import Reply
 from playbooks.catalog import price_in
 from playbooks.model import Money
+from prompts.facts import local_date
 from storage import models as db
 from storage.db import session_scope
 from storage.repository import load_accounts, load_catalog
 
 DEWI = "dewi@example.com"
-LOCALES = {"en": "en_SG", "id": "id_ID", "ms": "ms_MY"}
 
 
 def ask(engine: Engine, text: str) -> Reply:
     return handle_text(text, Context(engine, TODAY, caller_email=DEWI, user_key="console:questions"))
 
 
-def day(d: object, language: str) -> str:
-    return format_date(d, "d MMM y", locale=LOCALES[language])
+def day(d: date, language: str) -> str:
+    return local_date(d, language, "ID")  # Kopi Nusantara's country
 
 
 @pytest.mark.parametrize(
