@@ -20,7 +20,7 @@ from handlers.reply import File, Reply, Section
 from playbooks.learning import Learned
 from playbooks.model import Catalog, Money
 from playbooks.money import format_money
-from playbooks.pipeline import AccountArr, ArrChange, CurrencyFigures, Metrics, Opp, Rate, metrics
+from playbooks.pipeline import CurrencyFigures, Metrics, Rate, metrics
 from storage import models as db
 from storage.conversation import feedback_counts
 from storage.db import session_scope
@@ -34,30 +34,7 @@ def compute(session: Session, today: date) -> tuple[Metrics, Catalog | None, Lea
     """The pipeline's figures from the database, in one read."""
     catalog = load_catalog(session)
     owners = {c.email: c.name for c in session.exec(select(db.Csm))}
-    opps = [
-        Opp(
-            r.account_id,
-            r.type,
-            r.offering,
-            r.offering_name,
-            r.status,
-            r.est_value,
-            r.currency,
-            r.created_on,
-            r.closed_on,
-            r.owner_email,
-            r.country,
-            r.industry,
-        )
-        for r in pipeline_rows(session)
-    ]
-    accounts = [
-        AccountArr(a.account_id, a.currency, a.arr, a.start_date, a.churned_on) for a in account_rows(session)
-    ]
-    changes = [
-        ArrChange(c.account_id, c.changed_on, c.arr_before, c.arr_after, c.reason)
-        for c in arr_changes(session)
-    ]
+    opps, accounts, changes = pipeline_rows(session), account_rows(session), arr_changes(session)
     m = metrics(
         opps,
         accounts,

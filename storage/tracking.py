@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +13,7 @@ from playbooks.learning import Decided, Learned, observe
 from playbooks.model import OPEN_STATUSES, Assessment
 from playbooks.outcomes import plan as outcome_plan
 from playbooks.outcomes import qualification_due
+from playbooks.pipeline import AccountArr, ArrChange, Opp
 from storage import models as db
 
 
@@ -201,28 +201,8 @@ def not_relevant_counts(session: Session) -> dict[str, int]:
 # --- reading the history: the pipeline's rows and what learning reads -------------------------
 
 
-@dataclass(frozen=True)
-class PipelineRow:
-    """One tracked opportunity with the account facts the pipeline groups by."""
-
-    account_id: str
-    type: str
-    offering: str
-    offering_name: str
-    status: str
-    est_value: float
-    currency: str
-    created_on: date
-    closed_on: date | None
-    owner_email: str
-    signals: tuple[str, ...]
-    country: str
-    industry: str
-    arr: float
-    start_date: date
-
-
-def pipeline_rows(session: Session) -> list[PipelineRow]:
+def pipeline_rows(session: Session) -> list[Opp]:
+    """Every tracked opportunity with the account facts the pipeline groups by."""
     q = select(
         db.Opportunity.account_id,
         db.Opportunity.type,
@@ -233,51 +213,25 @@ def pipeline_rows(session: Session) -> list[PipelineRow]:
         db.Opportunity.currency,
         db.Opportunity.created_on,
         db.Opportunity.closed_on,
-        db.Opportunity.owner_email,
-        db.Opportunity.signals,
+        db.Opportunity.owner_email.label("owner"),  # type: ignore[attr-defined]
         db.Account.country,
         db.Account.industry,
-        db.Account.arr,
-        db.Account.start_date,
     ).join(db.Account, db.Account.account_id == db.Opportunity.account_id)  # type: ignore[arg-type]
-    return [
-        PipelineRow(**{**r._asdict(), "signals": tuple(r.signals or ()), "industry": r.industry or ""})
-        for r in session.execute(q)
-    ]
+    return [Opp(**{**r._asdict(), "industry": r.industry or ""}) for r in session.execute(q)]
 
 
-@dataclass(frozen=True)
-class AccountRow:
-    account_id: str
-    country: str
-    currency: str
-    arr: float
-    start_date: date
-    churned_on: date | None
-
-
-def account_rows(session: Session) -> list[AccountRow]:
+def account_rows(session: Session) -> list[AccountArr]:
     q = select(
         db.Account.account_id,
-        db.Account.country,
         db.Account.currency,
         db.Account.arr,
         db.Account.start_date,
         db.Account.churned_on,
     )
-    return [AccountRow(**r._asdict()) for r in session.execute(q)]
+    return [AccountArr(**r._asdict()) for r in session.execute(q)]
 
 
-@dataclass(frozen=True)
-class ArrRow:
-    account_id: str
-    changed_on: date
-    arr_before: float
-    arr_after: float
-    reason: str
-
-
-def arr_changes(session: Session) -> list[ArrRow]:
+def arr_changes(session: Session) -> list[ArrChange]:
     q = select(
         db.ArrChange.account_id,
         db.ArrChange.changed_on,
@@ -285,7 +239,7 @@ def arr_changes(session: Session) -> list[ArrRow]:
         db.ArrChange.arr_after,
         db.ArrChange.reason,
     ).order_by(db.ArrChange.changed_on)
-    return [ArrRow(**r._asdict()) for r in session.execute(q)]
+    return [ArrChange(**r._asdict()) for r in session.execute(q)]
 
 
 def learned(session: Session) -> Learned:
