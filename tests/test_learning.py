@@ -98,3 +98,21 @@ def test_learning_reads_the_decided_opportunities_from_the_database(engine: Engi
             ("power_users", "upsell", "ID"): (2, 3),
         }
         assert len(list(s.scalars(select(db.Opportunity)))) == 4  # recomputed, nothing stored
+
+
+def test_the_demo_history_visibly_adjusts_a_score_with_its_evidence(engine: Engine) -> None:
+    from conftest import TODAY as DEMO_DAY
+
+    from handlers.commands import Command
+    from handlers.context import Context
+    from handlers.dispatch import handle
+    from storage.demo import load_demo
+
+    load_demo(engine, DEMO_DAY, history=False)
+    plain = handle(Command("expansion", account="ID-003"), Context(engine=engine, today=DEMO_DAY))
+    load_demo(engine, DEMO_DAY)  # the same portfolio with its twelve months of outcomes
+    taught = handle(Command("expansion", account="ID-003"), Context(engine=engine, today=DEMO_DAY))
+    before, after = plain.data["opportunities"][0], taught.data["opportunities"][0]
+    assert before["offering"] == after["offering"] == "accounting"
+    assert after["scores"]["composite"] < before["scores"]["composite"]  # accounting converts 2 of 8 in ID
+    assert "learned: cross sell signals converted 2 of 8 in ID" in taught.text
