@@ -1,4 +1,4 @@
-"""Slash commands and direct messages: ack at once, answer from a lazy listener through handle_text."""
+"""Slash commands: ack at once, answer from a lazy listener through handle_text (DMs: bot/slack/agent.py)."""
 
 from __future__ import annotations
 
@@ -81,17 +81,12 @@ def register(app: App, rt: SlackRuntime) -> None:
     def ack_event(ack: Ack) -> None:
         ack()
 
-    def direct_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
-            answered(rt.engine, context)
-            return
-        try:
-            run_message(rt, body, event, context)
-        except Exception:
-            rt.delivery.post_text(str(event.get("channel", "")), failure("message"))
-        answered(rt.engine, context)  # a retry of this event is dropped from now on
+    def other_message(context: BoltContext) -> None:
+        """A user's DM is the agent's (bot/slack/agent.py, registered first); any other message event
+        (a bot's, an edit) is acknowledged and marked handled, so Slack does not send it again."""
+        answered(rt.engine, context)
 
-    app.event("message")(ack=ack_event, lazy=[direct_message])
+    app.event("message")(ack=ack_event, lazy=[other_message])
 
 
 def run_command(rt: SlackRuntime, body: dict[str, Any], context: BoltContext) -> None:
@@ -125,17 +120,3 @@ def _in_channel(rt: SlackRuntime, url: str, channel: str, user: str, text: str, 
     # Not a member of the channel (or an error): response_url still reaches it, publicly or not.
     if not rt.delivery.respond(url, reply, public=reply.ok):
         rt.delivery.ephemeral(channel, user, reply)
-
-
-def run_message(rt: SlackRuntime, body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-    """A DM to the bot is a chat command; the answer replaces a placeholder in the same DM."""
-    channel = str(event.get("channel", ""))
-    caller = rt.caller(body, context)
-    if not caller.registered:
-        rt.delivery.post_text(channel, refusal(caller))
-        return
-    where, ts = rt.delivery.post_text(channel, "⏳ Working on it…")
-    reply = handle_text(str(event.get("text", "")), rt.context(caller))
-    if not (ts and rt.delivery.update(where, ts, reply)):
-        rt.delivery.post(channel, reply)
-    rt.delivery.upload(where or channel, reply)  # the pipeline's chart, under its answer
