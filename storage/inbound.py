@@ -120,13 +120,14 @@ def unanswered(engine: Engine, *, channel: str, received_before: datetime, limit
         )
 
 
-def forget(engine: Engine, *, channel: str, received_before: datetime) -> int:
-    """Drop remembered keys that can no longer come back (a signature older than Slack's 5 minutes)."""
+def forget(engine: Engine, *, channel: str, received_before: datetime, answered_only: bool = False) -> int:
+    """Drop keys that can no longer come back (a signature older than Slack's 5 minutes, a message
+    Twilio will not deliver again), and with them what the message said."""
+    query = delete(M).where(col(M.channel) == channel, col(M.received_at) < received_before)
+    if answered_only:
+        query = query.where(col(M.status) == "done")
     with session_scope(engine) as session:
-        result = session.execute(
-            delete(M).where(col(M.channel) == channel, col(M.received_at) < received_before)
-        )
-        return _rowcount(result)
+        return _rowcount(session.execute(query))
 
 
 def _rowcount(result: Any) -> int:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import phonenumbers
+from sqlalchemy import or_, select
+from sqlmodel import Session, col
+
+from storage.models import Csm
 
 
 def e164(text: str) -> str:
@@ -18,3 +22,18 @@ def e164(text: str) -> str:
     if not phonenumbers.is_valid_number(number):
         return ""
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def csm_with_number(session: Session, *, number: str) -> Csm | None:
+    """The CSM whose WhatsApp number is `number` (E.164). The importer stores E.164, so this is one
+    indexed lookup; rows written by hand another way (`+62 812-…`) are compared once normalised."""
+    if not number:
+        return None
+    csm = session.scalars(select(Csm).where(col(Csm.whatsapp) == number)).first()
+    if csm is not None:
+        return csm
+    by_hand = col(Csm.whatsapp)
+    written_otherwise = or_(by_hand.contains(" "), by_hand.contains("-"), by_hand.contains("("),
+                            by_hand.contains("."), by_hand.not_like("+%"))  # fmt: skip
+    others = session.scalars(select(Csm).where(by_hand.is_not(None), by_hand != "", written_otherwise))
+    return next((c for c in others if e164(c.whatsapp or "") == number), None)

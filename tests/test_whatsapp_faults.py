@@ -212,3 +212,18 @@ def test_connections_killed_during_a_burst_lose_and_duplicate_nothing(
         assert len(statuses) == len(answered) and set(statuses) == {"done"}
         assert set(session.scalars(select(db.OutboundMessage.status))) == {"sent"}
     engine.dispose()
+
+
+def test_answered_messages_are_forgotten_after_a_week_and_unanswered_ones_are_not(
+    client: TestClient, portfolio: Engine, settings: Settings, twilio: FakeTwilio
+) -> None:
+    assert post(client, inbound_form("help", DEWI, to=BOT, account_sid=ACCOUNT_SID)) == 200
+    assert inbox(client).wait_idle() and twilio.wait_for(1)
+    webhook.accept(portfolio, webhook.Inbound(message_sid="SM" + "9" * 32, sender=BUDI, body="help"))
+    with session_scope(portfolio) as session:
+        session.execute(update(db.InboundMessage).values(received_at=utcnow() - timedelta(days=8)))
+    webhook.maintain(settings, portfolio)
+    with session_scope(portfolio) as session:
+        kept = session.scalars(select(db.InboundMessage.message_id)).all()
+    assert kept == ["SM" + "9" * 32]  # the unanswered one was answered now, and is kept a week
+    assert twilio.wait_for(1, to=BUDI)

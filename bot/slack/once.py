@@ -29,6 +29,7 @@ log = logging.getLogger("expansion_bot.slack")
 SIGNATURES = "slack-signature"
 EVENTS = "slack-event"
 SIGNATURE_MEMORY = timedelta(minutes=10)  # Slack refuses timestamps older than 5 minutes: twice that
+EVENT_MEMORY = timedelta(days=1)  # Slack stops retrying an event within the hour
 EVENT_LEASE = timedelta(
     seconds=50
 )  # a retry within this finds the answer in progress; Slack retries at ~1 min
@@ -42,6 +43,7 @@ def first_time(engine: Engine, signature: str) -> bool:
         return False
     if uuid.uuid4().int % 100 == 0:  # now and then, not per request
         inbound.forget(engine, channel=SIGNATURES, received_before=utcnow() - SIGNATURE_MEMORY)
+        inbound.forget(engine, channel=EVENTS, received_before=utcnow() - EVENT_MEMORY)
     return True
 
 

@@ -20,9 +20,8 @@ from datetime import timedelta
 from functools import partial
 from urllib.parse import parse_qsl
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -41,8 +40,7 @@ from handlers.dispatch import NOT_REGISTERED, handle_text
 from storage import inbound, outbox
 from storage.db import session_scope
 from storage.models import Csm, utcnow
-from storage.phones import e164
-from storage.repository import csm_by
+from storage.phones import csm_with_number, e164
 
 log = logging.getLogger("expansion_bot.whatsapp")
 
@@ -52,6 +50,7 @@ EMPTY_TWIML = str(MessagingResponse())
 MAX_BODY_BYTES = 64 * 1024  # Twilio's form is a few KB; a bigger body is not Twilio's
 REFUSAL_QUIET = timedelta(hours=1)  # a stranger (or an auto-responder) is told once an hour, not per message
 LEASE = timedelta(minutes=2)  # a message being answered is not taken by another worker meanwhile
+KEEP_ANSWERED = timedelta(days=7)
 RESUME_AFTER = timedelta(seconds=30)  # younger unanswered messages are still in a worker's queue
 DATABASE_TRIES = (0.2, 1.0)  # waits before answering again after a dropped database connection
 MAX_ATTEMPTS = 5  # a message that failed this often gets an apology instead of a sixth try
@@ -191,7 +190,9 @@ def _answer(settings: Settings, engine: Engine, claimed: inbound.Claimed, csm: C
 
 
 def maintain(settings: Settings, engine: Engine) -> int:
-    """Every minute, from the scheduler: answer messages a failed worker left, then retry pending sends."""
+    """Every minute, from the scheduler: answer messages a failed worker left, then retry pending sends;
+    answered messages are kept a week (Twilio's redeliveries come within minutes), then forgotten."""
+    inbound.forget(engine, channel=CHANNEL, received_before=utcnow() - KEEP_ANSWERED, answered_only=True)
     for sid in inbound.unanswered(engine, channel=CHANNEL, received_before=utcnow() - RESUME_AFTER):
         log.warning("whatsapp sid=%s was not answered: answering it now", sid)
         process(settings, engine, sid)
@@ -199,10 +200,6 @@ def maintain(settings: Settings, engine: Engine) -> int:
 
 
 def find_csm(engine: Engine, number: str) -> Csm | None:
-    """The CSM with this WhatsApp number; stored numbers written another way (+62 812-…) match too."""
+    """The CSM with this WhatsApp number, however it was written in csms.csv."""
     with session_scope(engine) as session:
-        csm = csm_by(session, whatsapp=number)
-        if csm is not None:
-            return csm
-        others = session.scalars(select(Csm).where(col(Csm.whatsapp).is_not(None), col(Csm.whatsapp) != ""))
-        return next((c for c in others if e164(c.whatsapp or "") == number), None)
+        return csm_with_number(session, number=number)
