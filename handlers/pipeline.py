@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from handlers.chart import Row, png
 from handlers.commands import Command
-from handlers.context import Context
+from handlers.context import AfterCommit, Context
 from handlers.present import TYPE_WORDS
 from handlers.reply import File, Reply, Section
 from playbooks.learning import Learned
@@ -54,15 +54,20 @@ def _targets(catalog: Catalog | None) -> dict[str, tuple[str, float]]:
     return {o.code: (o.name, o.target_conversion) for o in offerings if o.target_conversion is not None}
 
 
-def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply:
+def handle(command: Command, ctx: Context, session: Session, account_id: str | None) -> Reply | AfterCommit:
     m, catalog, taught, dismissed = compute(session, ctx.today)
     reply = render(m, catalog, taught, dismissed)
     votes = feedback_counts(session)  # helpful / not helpful on written answers (issue 10)
     reply.sections.append(Section(lines=(votes.line,)))
     reply.data["answer_feedback"] = {"helpful": votes.helpful, "not_helpful": votes.not_helpful}
-    if ctx.channel == "slack" and (rows := chart_rows(m, catalog)):
+    if ctx.channel != "slack" or not (rows := chart_rows(m, catalog)):
+        return reply
+
+    def with_chart() -> Reply:  # drawn once the session is closed: no transaction waits on matplotlib
         reply.files.append(File("pipeline.png", "Won expansion revenue", png(rows, reply.title)))
-    return reply
+        return reply
+
+    return AfterCommit(with_chart)
 
 
 def write_chart(engine: Engine, today: date, path: Path) -> bool:
