@@ -9,8 +9,9 @@ and the local stand-ins for Slack and Twilio (tests/fakes). PostgreSQL gets a da
 own, created and dropped on that server (bench/pg.py); no other database is touched. Scenarios:
 
   whatsapp burst       signed messages from four reps at once while the database fails under serve:
-                       PostgreSQL connections terminated every 0.2 s (pg_terminate_backend), SQLite
-                       locked for 0.7 s of every second; a post not answered 200 is sent again, as Twilio would
+                       PostgreSQL connections terminated every 0.2 s (pg_terminate_backend),
+                       SQLite locked for 0.7 s of every second; a post not answered 200 is sent
+                       again, as Twilio would
   slow twilio          Twilio accepts each reply, then answers after serve's 10 s timeout
   slack replay         one signed /expansion sent six times within Slack's five minutes
   slack event retry    a DM sent while serve restarts, then Slack's two retries of that event
