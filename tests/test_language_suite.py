@@ -15,13 +15,16 @@ from itertools import combinations
 
 import pytest
 from language_portfolio import Person, generated
-from test_writers_support import CHANNELS, LANGUAGES
+from sqlmodel import Session
+from test_writers_support import CHANNELS, LANGUAGES, ask
 
 from prompts import grounding
 from prompts.facts import Facts
 from prompts.offline import OfflineWriter
 from prompts.offline.text import bank
 from prompts.offline.values import site_kind
+from storage import models as db
+from storage.importer import ImportFailed, import_paths
 
 pytest_plugins = ["test_writers_support"]  # demo_facts
 KINDS = ("budget", "happy", "think")
@@ -436,3 +439,40 @@ def test_the_brief_opens_with_the_drafts_own_greeting(demo_facts: dict[str, Fact
         assert any(f"“{opening}”" in n for n in notes), (account_id, opening, notes[-1])
         if f.language in ("th", "vi"):
             assert any(("Thai" if f.language == "th" else "Vietnamese") in n for n in notes), account_id
+
+
+def test_salutation_and_gender_columns_are_imported_and_used_and_bad_ones_refused(
+    demo_engine, tmp_path
+) -> None:
+    """contacts.csv salutation (verbatim) and gender, csms.csv gender, through the real importer; files
+    without these columns keep importing (the demo's other files); a bad gender is refused."""
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "contacts.csv").write_text(
+        "account_id,name,role,is_champion,is_decision_maker,since,left_on,salutation,gender\n"
+        "SG-002,Rachel Ng,Head of Analytics,yes,no,2025-11-01,,Dr Rachel,f\n"
+        "ID-007,Dian Permata,Operations Manager,yes,no,2025-08-01,,,f\n",
+        encoding="utf-8",
+    )
+    (good / "csms.csv").write_text(
+        "email,name,team,gender\ndewi@example.com,Dewi Lestari,jakarta,m\n", encoding="utf-8"
+    )
+    import_paths(demo_engine, [good])
+    with Session(demo_engine) as session:
+        assert session.get(db.Contact, ("SG-002", "Rachel Ng")).salutation == "Dr Rachel"  # type: ignore[union-attr]
+    assert ask(demo_engine, "draft SG-002 email en").forward.splitlines()[0] in (
+        "Hi Dr Rachel,",
+        "Dear Dr Rachel,",
+    )
+    assert "Ibu Dian" in ask(demo_engine, "draft ID-007 email id").forward.splitlines()[0]  # gender: f
+    thai = ask(demo_engine, "draft TH-001 whatsapp th").forward  # the sender (dewi) now says she is a man
+    assert "ครับ" in thai and "ค่ะ" not in thai
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "contacts.csv").write_text(
+        "account_id,name,role,gender\nSG-002,Rachel Ng,Head of Analytics,x\n", encoding="utf-8"
+    )
+    with pytest.raises(ImportFailed) as failed:
+        import_paths(demo_engine, [bad])
+    assert any("gender" in e and "must be m or f" in e for e in failed.value.errors), failed.value.errors
