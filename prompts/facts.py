@@ -38,7 +38,6 @@ LANGUAGE_NAMES = {
     "vi": "Vietnamese",
     "fil": "Filipino",
 }
-FULL_LANGUAGES = ("en", "id", "ms")  # whole drafts; the others get local greetings around English
 TEXT_LOCALES = {"id": "id_ID", "ms": "ms_MY"}
 
 
