@@ -168,10 +168,10 @@ def test_roi_sentences_pass_the_grounding_check_and_an_invented_roi_is_refused()
     ]
 
 
-def kopi(cat: Catalog, language: str = "en") -> Facts:
+def kopi(cat: Catalog, language: str = "en", channel: str = "email") -> Facts:
     """Four outlets on Tier 1 asking for consolidated reports: the Tier 2 upsell."""
     d = data(account(plan="basic", locations=4), usage=usage([12, 12, 12, 12], power=4, adoption=0.95))
-    return Facts(assess(d, cat, TODAY), d, cat, language=language)
+    return Facts(assess(d, cat, TODAY), d, cat, language=language, channel=channel)
 
 
 WITH_CASE = {"pro": [HOURS_PER_OUTLET | {"unit": "outlet", "what": "consolidating outlet reports"}]}
@@ -180,9 +180,12 @@ ASK_WORDS = {"en": r"How much time does your team spend|what this costs your tea
              "id": "Berapa jam per minggu", "ms": "Berapa jam seminggu"}  # fmt: skip
 
 
+@pytest.mark.parametrize("channel", ["email", "whatsapp"])
 @pytest.mark.parametrize("language", ["en", "id", "ms"])
-def test_every_proposal_and_budget_answer_carries_the_case_before_the_price(language: str) -> None:
-    f = kopi(shop(WITH_CASE), language)
+def test_every_proposal_and_budget_answer_carries_the_case_before_the_price(
+    language: str, channel: str
+) -> None:
+    f = kopi(shop(WITH_CASE), language, channel)
     worth = VALUE_WORDS[language].format(f.money(Money(78_000_000, "IDR")))  # in the language's own format
     body = write_draft(f).body
     assert worth in body

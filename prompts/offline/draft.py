@@ -171,6 +171,7 @@ def _chat(f: Facts, b: dict[str, Any], v: dict[str, Any], t: dict[str, Any]) -> 
         optional.append(len(lines))
         lines.append("\n".join("• " + s for s in evidence(f, b, v, 2, "chat")))
         lines.append(say(licensed(w["offer"][best.type], licences(f)), _key(f, "offer"), v))
+        lines.append(business_case(f, b, v, _key(f, "case"), "worth"))  # the value before the price
         invest = say(w["investment"][best.period], _key(f, "invest"), v)
         if f.assessment.timing.trial_offered:
             invest += " " + say(w["trial"], _key(f, "trial"), v)
