@@ -70,7 +70,10 @@ def demo(
         '  .venv/bin/expansion-bot ask "prep Kopi Nusantara"\n'
         '  .venv/bin/expansion-bot ask "draft Kopi Nusantara whatsapp id"\n'
         '  .venv/bin/expansion-bot ask "objection Kopi Nusantara tidak ada budget"\n'
-        "  .venv/bin/expansion-bot chat --as dewi@example.com"
+        '  .venv/bin/expansion-bot ask "outcome Kopi Nusantara won Tier 2"\n'
+        "  .venv/bin/expansion-bot pipeline --chart pipeline.png\n"
+        "  .venv/bin/expansion-bot chat --as dewi@example.com\n"
+        "Start over with: .venv/bin/expansion-bot demo --reset"
     )
 
 
@@ -194,9 +197,8 @@ def db_upgrade() -> None:
     """Apply migrations."""
     from bot.runtime import ready_engine
 
-    settings = _settings()
-    ready_engine(settings)
-    out.print(f"Database at the newest schema: {settings.database_url}")
+    engine = ready_engine(_settings())
+    out.print(f"Database at the newest schema: {engine.url.render_as_string(hide_password=True)}")
 
 
 def main() -> None:

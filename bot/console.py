@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
 from handlers.reply import Reply
 
+BORDER = 6  # the cells a panel's top border keeps around its title: corners, rules and spaces
 
-def renderable(reply: Reply) -> Panel:
+
+class ReplyPanel:
+    """A reply in a panel. Its title sits in the top border when it fits the terminal; a longer one is
+    the panel's first lines, wrapped: a border title is cut at the width, and the end of an error's
+    title is often the list the user needs ('Teams: bangkok, …, singapore')."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        reply = self.reply
+        title = Text(reply.title, style="bold")
+        fits = cell_len(reply.title) <= options.max_width - BORDER
+        body = _body(reply) if fits else [title, Text(""), *_body(reply)]
+        yield Panel(
+            Group(*body),
+            title=title if fits else None,
+            title_align="left",
+            border_style="cyan" if reply.ok else "yellow",
+        )
+
+
+def _body(reply: Reply) -> list[Text]:
     parts: list[Text] = []
     for section in reply.sections:
         if section.heading:
@@ -28,9 +52,8 @@ def renderable(reply: Reply) -> Panel:
         parts.append(Text(reply.next_commands, style="dim"))
     if reply.context:
         parts.append(Text(reply.context, style="dim"))
-    style = "cyan" if reply.ok else "yellow"
-    return Panel(Group(*parts), title=Text(reply.title, style="bold"), title_align="left", border_style=style)
+    return parts
 
 
 def show(reply: Reply, console: Console | None = None) -> None:
-    (console or Console()).print(renderable(reply))
+    (console or Console()).print(ReplyPanel(reply))
