@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import Session
 
 from handlers.commands import Command
@@ -58,7 +56,3 @@ def render(facts: Facts, written: Written[Brief]) -> Reply:
 
 def _bullets(lines: list[str]) -> tuple[str, ...]:
     return tuple(f"• {x}" for x in lines)
-
-
-def brief_json(b: Brief) -> dict[str, Any]:
-    return b.model_dump()

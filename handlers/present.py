@@ -16,10 +16,6 @@ def money(account: Account, amount: Money, *, compact: bool = False) -> str:
     return format_money(amount, locale_for(account.country), compact=compact)
 
 
-def price_text(account: Account, opp: Opportunity) -> str:
-    return money(account, opp.price) + PERIOD_WORDS[opp.period]
-
-
 def trial_section(a: Assessment) -> Section:
     """The offers on a maybe's 1-month trial, each with its follow-up date (issue 11)."""
     names = {o.offering: o.offering_name for o in a.opportunities}

@@ -19,7 +19,6 @@ from prompts.offline.values import evidence, sender_words, values
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_TICKETS = 4
 MAX_TICKET_CHARS = 240
-TOKEN_BUDGET = 2000
 OBJECTION_WORDS = {
     "budget": "We don't have budget",
     "happy": "We're happy with the current plan",
@@ -59,11 +58,6 @@ NOT_NOW_OPTIONS = (
 def template(name: str) -> str:
     """A prompt file of prompts/templates, read once."""
     return (TEMPLATES / f"{name}.md").read_text("utf-8")
-
-
-def estimate_tokens(text: str) -> int:
-    """A conservative token count (about 3.5 characters a token) that needs no tokenizer download."""
-    return int(len(text) / 3.5) + 1
 
 
 LANGUAGE_RULES = {

@@ -90,10 +90,6 @@ class Identity:
             self._cache[user_id] = (now + ttl, caller)
         return caller
 
-    def forget(self, user_id: str) -> None:
-        with self._lock:
-            self._cache.pop(user_id, None)
-
     def _lookup(self, user_id: str, our_teams: frozenset[str]) -> Caller:
         with session_scope(self._engine) as session:
             csm = csm_by(session, slack_user_id=user_id)
