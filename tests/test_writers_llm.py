@@ -235,6 +235,7 @@ def inventions(f: Facts) -> dict[str, tuple[str, str]]:
         "amount": (f"Investasinya hanya {price}.", price),
         "discount": ("Khusus untuk Bapak, ada diskon 30% off bulan ini.", "30%"),
         "date": (f"Mohon konfirmasi sebelum {day}.", day),
+        "roi": ("Dengan angka Bapak sendiri, ROI-nya 40× pada tahun pertama.", "40×"),  # not the case's
     }
 
 
