@@ -217,13 +217,14 @@ def values(f: Facts, bank: dict[str, Any]) -> dict[str, Any]:
         v["target_features"] = _target_features(f, bank, best, target, current)
         tools, needs = f.matched_needs(best.offering)
         v["tools"] = join(tools, bank["and"], bank.get("list_sep", ", "))
-        v["needs"] = (
-            v["target_features"] if needs else ""
-        )  # ticket words are never pasted: what they are about
+        # ticket words are never pasted: the catalog's word for what they were about
+        v["needs"] = _target_features(f, bank, best, target, current, limit=1) if needs else ""
     return v
 
 
-def _target_features(f: Facts, bank: dict[str, Any], best: Any, target: Any, current: Any) -> str:
+def _target_features(
+    f: Facts, bank: dict[str, Any], best: Any, target: Any, current: Any, limit: int = 3
+) -> str:
     """What the offer adds, in words; location features only where there are sites to compare or a request
     for them; never empty (the bank's words for "what your team asked for" stand in)."""
     if target is None:
@@ -241,7 +242,7 @@ def _target_features(f: Facts, bank: dict[str, Any], best: Any, target: Any, cur
     )
     if (f.account.locations or 0) < 3:
         new = [x for x in new if x not in LOCATION_FEATURES or x in requested]
-    words = feature_words(new[:3], f, bank)
+    words = feature_words(new[:limit], f, bank)
     return words or str(bank["what_it_adds"])
 
 
