@@ -76,9 +76,9 @@ class Reporting:
 
 def parse_reporting(doc: Any) -> Reporting | None:
     """catalog.yaml's optional `reporting:` key, or the seed commission settings when absent."""
-    seed = thresholds()["commission"]
     if doc is None:
         return None
+    seed = thresholds()["commission"]
     if not isinstance(doc, dict):
         raise ReportingError("reporting: must be a mapping with currency, as_of, rates, commission")
     unknown = set(doc) - {"currency", "as_of", "rates", "commission"}

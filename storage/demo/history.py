@@ -36,7 +36,6 @@ def account_ids() -> list[str]:
 @dataclass(frozen=True)
 class Deal:
     account_id: str
-    country: str
     offering: str
     signals: tuple[str, ...]
     won: bool
@@ -64,7 +63,6 @@ def deals(today: date) -> list[Deal]:
                 out.append(
                     Deal(
                         account["id"],
-                        country,
                         d["offering"],
                         tuple(d["signals"]),
                         won,
