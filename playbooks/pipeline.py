@@ -98,16 +98,23 @@ def parse_reporting(doc: Any) -> Reporting | None:
     if not isinstance(as_of, date):
         raise ReportingError("reporting.as_of: the date the rates were set, YYYY-MM-DD")
     rates = {}
+    if not isinstance(doc.get("rates") or {}, dict):
+        raise ReportingError(f"reporting.rates: a mapping such as {{SGD: 12300}} ({currency} per 1 unit)")
     for cur, rate in (doc.get("rates") or {}).items():
         if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
             raise ReportingError(f"reporting.rates.{cur}: must be a number > 0 ({currency} per 1 {cur})")
         rates[str(cur).upper()] = float(rate)
     commission = doc.get("commission") or {}
+    if not isinstance(commission, dict):
+        raise ReportingError("reporting.commission: a mapping with rate and monthly_threshold")
     rate = commission.get("rate", seed["rate"])
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
         raise ReportingError("reporting.commission.rate: a share between 0 and 1, e.g. 0.05")
     limit = commission.get("monthly_threshold", seed["monthly_threshold"])
     limits = limit if isinstance(limit, dict) else {currency: limit}
+    for cur, amount in limits.items():
+        if isinstance(amount, bool) or not isinstance(amount, int | float) or amount < 0:
+            raise ReportingError(f"reporting.commission.monthly_threshold.{cur}: must be a number ≥ 0")
     return Reporting(
         currency, as_of, rates, float(rate), {str(k).upper(): float(v) for k, v in limits.items()}
     )

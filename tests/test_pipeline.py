@@ -266,3 +266,23 @@ def test_demo_history_reloads_idempotently_and_reset_starts_over(engine: Engine)
     assert counts()[2] == first[2] + 1  # a plain reload keeps what was recorded
     load_demo(engine, TODAY, reset=True)
     assert counts() == first
+
+
+@pytest.mark.parametrize(
+    ("reporting", "message"),
+    [
+        ({"currency": "IDR", "rates": {"SGD": 12000}}, "reporting.as_of: the date the rates were set"),
+        (
+            {"currency": "IDR", "as_of": "2026-11-01", "rates": {"SGD": -1}},
+            "reporting.rates.SGD: must be a number > 0",
+        ),
+        ({"currency": "IDR", "as_of": "2026-11-01", "rates": [12000]}, "reporting.rates: a mapping"),
+        ({"currency": "IDR", "as_of": "2026-11-01", "commission": {"rate": 5}}, "reporting.commission.rate"),
+        ({"currency": "IDR", "as_of": "2026-11-01", "fetch": True}, "reporting.fetch: unknown key"),
+    ],
+)
+def test_a_bad_reporting_section_is_refused_with_where_and_why(reporting: dict, message: str) -> None:
+    from playbooks.catalog import CatalogError, parse_catalog
+
+    with pytest.raises(CatalogError, match=message.replace(".", r"\.")):
+        parse_catalog(_catalog(False) | {"reporting": reporting})
