@@ -9,8 +9,8 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from handlers.accounts import mention
-from handlers.commands import Command
+from handlers.accounts import MATCH_SCORE, mention
+from handlers.commands import Command, options_of
 from handlers.understanding.words import (
     LANGUAGES,
     Hit,
@@ -70,7 +70,7 @@ def understand(
     filler = word_set("filler")
     free = frozenset(i for i, w in enumerate(words) if i not in taken and w not in filler)
     found = mention(words, accounts, free=free, company=word_set("company_words"))
-    named = found.account_id is not None or found.score >= 100 or (found.suggestions and found.score >= 88)
+    named = found.account_id is not None or bool(found.suggestions and found.score >= MATCH_SCORE)
     span = range(*found.span) if named else range(0)
     if span:
         hits = {
@@ -80,7 +80,7 @@ def understand(
     intent, topic = _intent(hits, hint, "?" in text)
     options = _options(hits, intent)
     if hint is not None:
-        options = {k: v for k, v in options.items() if v} | {k: v for k, v in _options_of(hint).items() if v}
+        options = options | options_of(hint) | ({"reason": hint.reason} if hint.reason else {})
     leftover = [i for i in sorted(free) if i not in span and not _in_hits(i, hits)]
     not_understood = tuple(originals[i] for i in leftover) if hint is not None else ()
 
@@ -94,9 +94,7 @@ def understand(
     if intent is None and found.account_id and ("?" in text or hits["question_words"]):
         intent = "question"  # about an account, but not what we can answer: say what we can
     if intent is None:
-        return Understanding(
-            "unknown", language=language, account_id=found.account_id or "", candidates=found.suggestions
-        )
+        return Understanding("unknown", language=language, account_id=found.account_id or "")
     if intent not in ACCOUNT_INTENTS:
         return Understanding("command", Command(intent), language=language)
 
@@ -197,16 +195,6 @@ def _options(hits: dict[str, list[Hit]], intent: str | None) -> dict[str, str]:
         "outcome": hits["outcomes"][0].key if hits["outcomes"] and intent == "outcome" else "",
     }
     return {k: v for k, v in options.items() if v}
-
-
-def _options_of(command: Command) -> dict[str, str]:
-    return {
-        "channel": command.channel,
-        "language": command.language,
-        "objection": command.objection,
-        "outcome": command.outcome,
-        "reason": command.reason,
-    }
 
 
 def _follow_up_intent(recent: Recent, options: dict[str, str]) -> str | None:
