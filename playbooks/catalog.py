@@ -5,15 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from playbooks.model import Catalog, Discount, Money, Needs, Offering, Rule, ValueDriver
+from playbooks.pipeline import Reporting, ReportingError, parse_reporting
 
 PERIODS = ("once", "month", "year")
 RULE_KEYS = ("locations_at_least", "seats_at_least", "active_users_at_least", "uses_tools", "ticket_keywords")
-TOP_KEYS = ("currency", "plans", "add_ons", "products", "rules", "discounts", "value", "hourly_cost", "labels")
+TOP_KEYS = (
+    "currency",
+    "plans",
+    "add_ons",
+    "products",
+    "rules",
+    "discounts",
+    "value",
+    "hourly_cost",
+    "labels",
+    "reporting",
+)
 VALUE_KEYS = ("driver", "amount", "per", "period", "what", "amounts", "unit")
 DRIVERS = ("hours_saved", "cost_avoided", "revenue_uplift")
 VALUE_PER = ("location", "active_user", "account")
 VALUE_PERIODS = ("day", "week", "month", "year")
-OFFERING_KEYS = ("code", "name", "price", "period", "seat_price", "features", "needs", "prices")
+OFFERING_KEYS = (
+    "code",
+    "name",
+    "price",
+    "period",
+    "seat_price",
+    "features",
+    "needs",
+    "prices",
+    "target_conversion",
+)
 
 
 class CatalogError(ValueError):
@@ -51,7 +73,15 @@ def parse_catalog(doc: Any) -> Catalog:
         value=_value(doc.get("value"), {*codes, "seats"}),
         hourly_cost=_hourly_cost(doc.get("hourly_cost")),
         labels=_labels(doc.get("labels")),
+        reporting=_reporting(doc.get("reporting")),
     )
+
+
+def _reporting(doc: Any) -> Reporting | None:
+    try:
+        return parse_reporting(doc)
+    except ReportingError as exc:
+        raise CatalogError(str(exc)) from None
 
 
 def price_in(catalog: Catalog, offering: Offering, currency: str, *, seat: bool = False) -> Money:
@@ -87,6 +117,17 @@ def _number(value: Any, where: str, *, optional: bool = False) -> float | None:
     return float(value)
 
 
+def _share(value: Any, where: str) -> float | None:
+    """An optional share such as a conversion target: 0.15 (or 15%, written 15)."""
+    number = _number(value, where, optional=True)
+    if number is None:
+        return None
+    share = number / 100 if number > 1 else number
+    if share > 1:
+        raise CatalogError(f"{where}: a share such as 0.15 (or 15 for 15%)")
+    return share
+
+
 def _offerings(doc: dict[str, Any], key: str, kind: str) -> tuple[Offering, ...]:
     out = []
     for i, item in enumerate(_list(doc, key)):
@@ -117,6 +158,7 @@ def _offerings(doc: dict[str, Any], key: str, kind: str) -> tuple[Offering, ...]
                     tools=tuple(str(t) for t in needs.get("tools") or ()),
                     keywords=tuple(str(k) for k in needs.get("keywords") or ()),
                 ),
+                target_conversion=_share(item.get("target_conversion"), f"{where}.target_conversion"),
             )
         )
     return tuple(out)
@@ -233,6 +275,8 @@ def _labels(doc: Any) -> dict[str, dict[str, str]]:
     for code, by_language in doc.items():
         for language, words in by_language.items():
             if not isinstance(words, str) or not words.strip():
-                raise CatalogError(f"labels.{code}.{language}: must be the words to write, e.g. laporan lanjutan")
+                raise CatalogError(
+                    f"labels.{code}.{language}: must be the words to write, e.g. laporan lanjutan"
+                )
             out.setdefault(str(code), {})[str(language)] = words.strip()
     return out
