@@ -26,7 +26,7 @@ from handlers.accounts import find
 from handlers.assessing import NoCatalog
 from handlers.commands import Command, options_of
 from handlers.context import MEMORY_TTL, AfterCommit, Context
-from handlers.reply import Button, Reply, Section, notice
+from handlers.reply import Button, Reply, Section, apology, notice
 from handlers.understanding.converse import converse
 from storage.db import session_scope
 from storage.memory import recall, remember
@@ -100,9 +100,7 @@ def _run(command: Command, ctx: Context) -> Reply:
         return notice(command.name, str(exc))
     except Exception:
         log.exception("command failed", extra={"request_id": ctx.request_id, "command": command.name})
-        return notice(
-            command.name, f"Sorry, something went wrong on my side (ref {ctx.request_id}). Please try again."
-        )
+        return notice(command.name, apology(ctx.request_id))
     if notice_text and reply.ok:
         reply.sections.insert(0, Section("Operator's console", lines=notice_text))
         reply.data["notice"] = " ".join(notice_text)

@@ -96,3 +96,8 @@ def _typed(b: Button) -> str:
 def notice(command: str, title: str, *lines: str, ok: bool = False) -> Reply:
     """A short reply: an error, a refusal or a confirmation."""
     return Reply(command=command, title=title, sections=[Section(lines=lines)] if lines else [], ok=ok)
+
+
+def apology(ref: str) -> str:
+    """What every channel says when answering failed; `ref` is also in the log line, to find it."""
+    return f"Sorry, something went wrong on my side (ref {ref}). Please try again."

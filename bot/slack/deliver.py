@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler  # not
 from slack_sdk.webhook import WebhookClient
 
 from bot.slack.blocks import blocks_for, escape, fallback_text
-from handlers.reply import Reply
+from handlers.reply import Reply, apology
 
 log = logging.getLogger("expansion_bot.slack")
 
@@ -87,7 +87,7 @@ def _with(body: dict[str, Any], after: list[Any] | None) -> dict[str, Any]:
 def oops(ref: str = "") -> tuple[str, str]:
     """A reference id and the friendly line that shows it; the log line carries the same id."""
     ref = ref or uuid.uuid4().hex[:12]
-    return ref, f"Sorry, something went wrong on my side (ref {ref}). Please try again."
+    return ref, apology(ref)
 
 
 class Delivery:

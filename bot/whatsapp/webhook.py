@@ -37,6 +37,7 @@ from bot.whatsapp import sender
 from bot.whatsapp.inbox import Inbox
 from bot.whatsapp.render import render
 from handlers.dispatch import NOT_REGISTERED, handle_text
+from handlers.reply import apology
 from storage import inbound, outbox
 from storage.db import session_scope
 from storage.models import Csm, utcnow
@@ -159,7 +160,7 @@ def _process(settings: Settings, engine: Engine, message_sid: str, worker: str) 
     csm = find_csm(engine, number) if number else None
     if claimed.attempts > MAX_ATTEMPTS:
         log.error("whatsapp sid=%s failed %d times: apologising instead", message_sid, claimed.attempts - 1)
-        bodies = [f"Sorry, something went wrong on my side (ref {message_sid[-10:]}). Please try again."]
+        bodies = [apology(message_sid[-10:])]
     elif csm is None:
         bodies = [NOT_REGISTERED]
     else:
