@@ -174,3 +174,19 @@ def test_a_name_is_the_same_name_whatever_its_case_and_accents(demo_engine: Engi
     """One rule for "the same name" (fold), on SQLite and PostgreSQL alike."""
     reply = handle_text(f"expansion {typed}", Context(demo_engine, TODAY, caller_email=DEWI))
     assert reply.data["account"]["id"] == "VN-001"
+
+
+def test_understanding_never_raises_and_a_long_message_is_refused_as_before(
+    demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = Context(demo_engine, TODAY, caller_email=DEWI, request_id="ref123")
+    assert (
+        handle_text("x" * 600, ctx).title == "That message is too long for a command (over 500 characters)."
+    )
+
+    def broken(*_: object) -> list[tuple[str, str]]:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("handlers.understanding.converse.account_names", broken)
+    reply = handle_text("what should I pitch to Kopi Nusantara?", ctx)
+    assert not reply.ok and "(ref ref123)" in reply.title

@@ -4,6 +4,7 @@ about an account, a question back (which account?), or a short "did you mean".""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import timedelta
@@ -16,7 +17,7 @@ from sqlmodel import Session
 
 from handlers.commands import MAX_COMMAND_CHARS, Command, ParseError, parse
 from handlers.context import Context
-from handlers.reply import Button, Reply, Section, notice
+from handlers.reply import Button, Reply, Section, apology, notice
 from handlers.understanding.offline import ACCOUNT_INTENTS, Understanding, understand
 from prompts.facts import LANGUAGE_NAMES
 from storage.conversation import own_accounts
@@ -24,6 +25,7 @@ from storage.db import session_scope
 from storage.memory import Recent, recall_recent
 from storage.repository import account_exactly, account_names
 
+log = logging.getLogger("expansion_bot")
 Run = Callable[[Command, Context], Reply]
 SUGGESTED_COMMANDS = ("prep", "expansion", "draft")  # for an account named without an intent
 
@@ -39,15 +41,27 @@ def replies() -> dict[str, dict[str, str]]:
 def converse(
     text: str, ctx: Context, run: Run, *, account_commands: Collection[str], ttl: timedelta
 ) -> Reply:
-    """Answer `text`; strict commands keep their exact behaviour, free text is an addition."""
+    """Answer `text`; strict commands keep their exact behaviour, free text is an addition. Never
+    raises: a failure here answers like a failing command, with the reference in the log."""
     if len(text) > MAX_COMMAND_CHARS:
-        return notice(
-            "help", f"That message is too long for a command (over {MAX_COMMAND_CHARS} characters)."
-        )
-    u, accounts = interpret(text, ctx, account_commands=account_commands, ttl=ttl)
-    if u.source == "strict" and u.command is not None:
-        return run(u.command, ctx)
-    return _answer(u, ctx, run, accounts)
+        return notice("help", too_long(text))
+    try:
+        u, accounts = interpret(text, ctx, account_commands=account_commands, ttl=ttl)
+        if u.source == "strict" and u.command is not None:
+            return run(u.command, ctx)
+        return _answer(u, ctx, run, accounts)
+    except Exception:
+        log.exception("understanding failed", extra={"request_id": ctx.request_id})
+        return notice("help", apology(ctx.request_id))
+
+
+def too_long(text: str) -> str:
+    """The parser's own words for a message over its limit (not read any further)."""
+    try:
+        parse(text)
+    except ParseError as exc:
+        return str(exc)
+    return ""
 
 
 def interpret(
