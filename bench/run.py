@@ -58,6 +58,7 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
     "whatsapp_webhook": ([], ["--sequential", "10", "--reps", "3", "--per-rep", "3", "--burst", "20"]),
     "load": ([], ["--concurrency", "10"]),
     "ask_process": ([], ["--runs", "2"]),
+    "understand": ([], ["--passes", "1", "--runs", "2"]),
 }
 
 
@@ -251,6 +252,37 @@ def load_rows(f: Figures) -> list[Row]:
     return rows
 
 
+def understand_rows(f: Figures) -> list[Row]:
+    """Issue 10: free text understood offline within 5 ms a message, no LangChain import offline."""
+    rows = [
+        Row(
+            "understand",
+            f"understanding one message offline, {f['messages']} labelled × {f['passes']}, median / p95",
+            "< 5 ms",
+            f"{ms(f['median_ms'])} / {ms(f['p95_ms'])}",
+            f["median_ms"] < 5,
+        ),
+        Row(
+            "understand",
+            "free-text `ask` as a whole process, median; LangChain imported offline",
+            "none",
+            f"{f['ask_median_s']:.2f} s; {'yes' if f['langchain_imported'] else 'no'}",
+            not f["langchain_imported"],
+        ),
+    ]
+    for name, a in f["accuracy"].items():
+        rows.append(
+            Row(
+                "understand",
+                f"{name}: command + account + options right; answers about a wrong account",
+                "≥ 95%, 0" if name == "labelled set" else "0 wrong",
+                f"{a['right'] / a['total']:.1%} of {a['total']}; {a['wrong_account']}",
+                a["wrong_account"] == 0 and (name != "labelled set" or a["right"] >= 0.95 * a["total"]),
+            )
+        )
+    return rows
+
+
 READERS: dict[str, Callable[[Figures], list[Row]]] = {
     "import_usage": import_rows,
     "digest_scale": digest_rows,
@@ -258,6 +290,7 @@ READERS: dict[str, Callable[[Figures], list[Row]]] = {
     "whatsapp_webhook": whatsapp_rows,
     "load": load_rows,
     "ask_process": ask_rows,
+    "understand": understand_rows,
 }
 
 
