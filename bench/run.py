@@ -13,8 +13,9 @@ Targets come from the issues: issue 16 (ratios to a floor measured in the same r
 within 3× a bare grouped scan of its rows and all teams' within 4× of one scan of every row, at 100k
 accounts; 1M usage rows imported within 3× a bare `executemany` on SQLite and 4× `COPY` on PostgreSQL,
 under 150 MB; `ask` within 2× `python -c "import sqlmodel"`), issue 2 (`expansion` under 50 ms in a
-running process), issue 4 (Slack ack and answer), issue 5 (the WhatsApp webhook's 100 ms) and issue 7
-(the load test). A figure measured at another size than its target's is shown with "—". PostgreSQL
+running process), issue 4 (Slack ack and answer), issue 5 (the WhatsApp webhook's 100 ms), issue 7
+(the load test) and issue 10 (free text understood within 5 ms a message offline, no LangChain
+import). A figure measured at another size than its target's is shown with "—". PostgreSQL
 figures need a server (BENCH_PG_URL or TEST_DATABASE_URL); every bench creates its own database there
 and drops it.
 """
