@@ -11,7 +11,7 @@ from functools import cached_property
 
 from babel.dates import format_date
 
-from playbooks import value
+from playbooks import calendar, value
 from playbooks.catalog import price_in
 from playbooks.config import country
 from playbooks.model import (
@@ -217,6 +217,11 @@ class Facts:
     @property
     def smaller_seats(self) -> int:
         return self.best.smaller_seats if self.best else 0
+
+    @cached_property
+    def season(self) -> calendar.Season | None:
+        """The big holiday near the account's country today (Lebaran, Tết, Songkran…), to greet."""
+        return calendar.season(self.account.country, self.assessment.today)
 
     @property
     def case(self) -> BusinessCase | None:

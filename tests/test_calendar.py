@@ -20,6 +20,8 @@ from bot.delivery import retry_pending
 from bot.scheduler import run_digest
 from playbooks import calendar
 from playbooks.assess import assess
+from prompts.facts import Facts
+from prompts.offline.draft import write_draft
 from storage import models as db
 from storage.db import session_scope
 from storage.importer import ImportFailed, import_paths
@@ -185,3 +187,20 @@ def test_a_bad_team_country_is_refused_with_the_states_it_could_be(engine: Engin
     assert "teams.csv:2: country: MY has no state 'XX' (states: JHR" in failed.value.errors[0]
     with session_scope(engine) as s:
         assert s.get(db.Team, "kl") is None  # all or nothing
+
+
+@pytest.mark.parametrize(
+    ("day", "language", "channel", "greeting"),
+    [
+        (date(2027, 3, 5), "en", "email", "Wishing you and the team a wonderful Lebaran ahead."),
+        (date(2027, 3, 5), "id", "whatsapp", "Selamat menyambut Idul Fitri untuk"),
+        (date(2027, 3, 15), "ms", "email", "menikmati Hari Raya Aidilfitri yang bermakna."),
+        (date(2027, 3, 15), "en", "slack", "I hope you and the team had a wonderful Lebaran."),
+    ],
+)
+def test_a_draft_greets_the_season_when_it_is_near(day, language, channel, greeting) -> None:
+    d = data(account())
+    f = Facts(assess(d, catalog(), day), d, catalog(), language=language, channel=channel)
+    assert greeting in write_draft(f).body
+    away = Facts(assess(d, catalog(), date(2027, 6, 15)), d, catalog(), language=language, channel=channel)
+    assert "Lebaran" not in write_draft(away).body and "Idul Fitri" not in write_draft(away).body

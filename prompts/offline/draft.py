@@ -6,6 +6,7 @@ from typing import Any
 
 from prompts.facts import Facts
 from prompts.offline.case import business_case
+from prompts.offline.season import season_line
 from prompts.offline.text import bank, cap_chars, extend, fill, fit, paragraphs, say, spelled, tone
 from prompts.offline.values import evidence, licences, licensed, recap, values
 from prompts.schema import Draft
@@ -61,7 +62,7 @@ def closing(f: Facts, b: dict[str, Any], v: dict[str, Any], chat: bool) -> list[
 def _email(f: Facts, b: dict[str, Any], v: dict[str, Any], t: dict[str, Any]) -> str:
     lo, hi = EMAIL_WORDS[f.mode]
     head = [greeting(f, b, v, chat=False)]
-    opening: list[str] = []
+    opening: list[str] = [line] if (line := season_line(f, b, v)) else []
     if t["thanks_first"]:
         opening.append(say(licensed(b["thanks_first"], licences(f)), _key(f, "thanks"), v))
     if f.mode == "check_in":
@@ -155,6 +156,9 @@ def _chat(f: Facts, b: dict[str, Any], v: dict[str, Any], t: dict[str, Any]) -> 
     w = b["chat"]
     lines = [greeting(f, b, v, chat=True)]
     optional: list[int] = []
+    if line := season_line(f, b, v):  # Lebaran, Tết, Songkran near: greet the season first
+        optional.append(len(lines))
+        lines.append(line)
     if f.mode == "check_in":
         c = b["checkin"]
         lines.append(say(c["chat_opening"][f.reason_keys[0]], _key(f, "c-open"), v))
