@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     slack_signing_secret: str = ""
     slack_app_token: str = ""
     slack_api_url: str = ""
+    slack_team_id: str = ""  # workspaces served, comma-separated; empty: the bot token's own (auth.test)
 
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""

@@ -60,3 +60,13 @@ def test_langsmith_settings_reach_langchain(monkeypatch: pytest.MonkeyPatch) -> 
     assert writer.name == "llm"
     assert os.environ["LANGSMITH_TRACING"] == "true" and os.environ["LANGSMITH_API_KEY"] == "ls-key"
     assert os.environ["LANGSMITH_PROJECT"] == "expansion"
+
+
+def test_slack_team_id_is_a_setting_like_the_others(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """Read with the other settings (so `.env` works too), not from the process environment alone."""
+    from bot.slack.runtime import team_ids_setting
+
+    (tmp_path / ".env").write_text("SLACK_TEAM_ID=T0OURTEAM, T0SECOND\n")
+    assert team_ids_setting(load_settings()) == {"T0OURTEAM", "T0SECOND"}
+    monkeypatch.setenv("SLACK_TEAM_ID", "T0ENV")
+    assert team_ids_setting(load_settings()) == {"T0ENV"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import uuid
 from collections import OrderedDict
@@ -32,8 +31,7 @@ OTHER_TEAM = "Sorry, I can only help the Customer Success team of this workspace
 
 def team_ids_setting(settings: Settings) -> frozenset[str]:
     """SLACK_TEAM_ID (comma-separated for several workspaces); empty means "the token's, from auth.test"."""
-    raw = str(getattr(settings, "slack_team_id", "") or os.environ.get("SLACK_TEAM_ID", ""))
-    return frozenset(t.strip() for t in raw.split(",") if t.strip())
+    return frozenset(t.strip() for t in settings.slack_team_id.split(",") if t.strip())
 
 
 class Shares:
