@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select, update
 from typer.testing import CliRunner
 
 from bot.cli import app
-from handlers.commands import parse
+from handlers.commands import Command, parse
 from handlers.context import Context
 from handlers.dispatch import MEMORY_TTL, handle, handle_text
 from handlers.reply import Reply
@@ -190,3 +190,17 @@ def test_understanding_never_raises_and_a_long_message_is_refused_as_before(
     monkeypatch.setattr("handlers.understanding.converse.account_names", broken)
     reply = handle_text("what should I pitch to Kopi Nusantara?", ctx)
     assert not reply.ok and "(ref ref123)" in reply.title
+
+
+def test_free_text_never_records_an_outcome_on_its_own(demo_engine: Engine) -> None:
+    ctx = Context(demo_engine, TODAY, caller_email=DEWI, user_key="console:outcome")
+    with session_scope(demo_engine) as session:
+        before = len(list(session.scalars(select(db.Outcome))))
+    reply = handle_text("Batik Sentosa signed!", ctx)
+    assert reply.title == "Record a win for Batik Sentosa?" and reply.data["confirm"] == "outcome ID-002 won"
+    (confirm,) = reply.buttons
+    assert (confirm.action, confirm.value) == ("outcome", "ID-002|won|")
+    assert handle_text("Batik Sentosa tidak tertarik", ctx).title == "Catat tidak untuk Batik Sentosa?"
+    with session_scope(demo_engine) as session:
+        assert len(list(session.scalars(select(db.Outcome)))) == before  # nothing recorded yet
+    assert parse(confirm.command) == Command("outcome", account="ID-002", outcome="won")  # typed, it records

@@ -31,8 +31,8 @@ SUGGESTED_COMMANDS = ("prep", "expansion", "draft")  # for an account named with
 
 
 @cache
-def replies() -> dict[str, dict[str, str]]:
-    data: dict[str, dict[str, str]] = yaml.safe_load(
+def replies() -> dict[str, dict[str, Any]]:
+    data: dict[str, dict[str, Any]] = yaml.safe_load(
         Path(__file__).with_name("replies.yaml").read_text("utf-8")
     )
     return data
@@ -130,6 +130,8 @@ def _answer(u: Understanding, ctx: Context, run: Run, accounts: list[tuple[str, 
         return _which(u, w, run, ctx)
     if u.kind == "unknown" or u.command is None:
         return _did_you_mean(u, w, ctx, names)
+    if u.command.name == "outcome" and u.account_id in names and u.command.outcome:
+        return _confirm_outcome(u.command, u.account_id, names[u.account_id], w)
     reply = run(u.command, ctx)
     notes = []
     if u.not_understood:
@@ -179,6 +181,20 @@ def _which(u: Understanding, w: dict[str, str], run: Run, ctx: Context) -> Reply
         for i, name in u.candidates
     ]
     reply.data["suggestions"] = [{"id": i, "name": n} for i, n in u.candidates]
+    return reply
+
+
+def _confirm_outcome(c: Command, account_id: str, name: str, w: dict[str, Any]) -> Reply:
+    """Free text never records on its own ("they signed" may be read wrong): one click, or the strict
+    command typed, records it."""
+    typed = f"outcome {account_id} {c.outcome} {c.reason}".strip()
+    outcome = w["outcomes"][c.outcome]
+    reply = notice("outcome", w["confirm_outcome"].format(outcome=outcome, name=name), w["confirm_line"])
+    label = w["confirm_outcome"].format(outcome=outcome, name=name).rstrip("?")
+    reply.buttons = [
+        Button(label[:75], "outcome", f"{account_id}|{c.outcome}|{c.reason}", command=typed, style="primary")
+    ]
+    reply.data["confirm"] = typed
     return reply
 
 
