@@ -70,10 +70,15 @@ def make_client(settings: Settings) -> WebClient:
     return web_client(settings.slack_bot_token, settings.slack_api_url, retries=False)
 
 
+def digest_clock(team: db.Team) -> dtime:
+    """The team's digest_time ("HH:MM") as a time of day; ValueError when it is not one."""
+    hour, minute = (int(p) for p in team.digest_time.split(":"))
+    return dtime(hour, minute)
+
+
 def scheduled_at(team: db.Team, day: date) -> datetime:
     """When the team's digest for `day` is due: its digest_time in its own timezone."""
-    hour, minute = (int(p) for p in team.digest_time.split(":"))
-    return datetime.combine(day, dtime(hour, minute), ZoneInfo(team.timezone))
+    return datetime.combine(day, digest_clock(team), ZoneInfo(team.timezone))
 
 
 def due_day(team: db.Team, now: datetime) -> date:

@@ -111,8 +111,10 @@ class Scheduler(BackgroundScheduler):
 
 def digest_trigger(team: db.Team, days: str) -> CronTrigger:
     """At the team's digest_time in its timezone, on `days` (day names: in APScheduler 3, 0 is Monday)."""
-    hour, minute = (int(p) for p in team.digest_time.split(":"))
-    return CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=team.timezone)
+    from bot.delivery import digest_clock
+
+    clock = digest_clock(team)
+    return CronTrigger(day_of_week=days, hour=clock.hour, minute=clock.minute, timezone=team.timezone)
 
 
 def build_scheduler(settings: Settings) -> Scheduler:
