@@ -49,6 +49,17 @@ def converse(
         u, accounts = interpret(text, ctx, account_commands=account_commands, ttl=ttl)
         if u.source == "strict" and u.command is not None:
             return run(u.command, ctx)
+        log.info(
+            "understood",
+            extra={
+                "request_id": ctx.request_id,
+                "kind": u.kind,
+                "command": u.command.name if u.command else "",
+                "account": u.account_id,
+                "source": u.source,
+                "language": u.language,
+            },
+        )
         return _answer(u, ctx, run, accounts)
     except Exception:
         log.exception("understanding failed", extra={"request_id": ctx.request_id})
