@@ -165,9 +165,8 @@ def _process(settings: Settings, engine: Engine, message_sid: str, worker: str) 
         bodies = [NOT_REGISTERED]
     else:
         bodies = _answer(settings, engine, claimed, csm, number)
-    with session_scope(
-        engine
-    ) as session:  # the reply recorded and the message marked answered: both or neither
+    # the reply recorded and the message marked answered: both or neither
+    with session_scope(engine) as session:
         if not inbound.mark_done(session, key=message_sid, worker=worker):
             session.rollback()
             return
