@@ -102,8 +102,11 @@ def slack_routes(settings: Settings, engine: Engine, *, executor: Executor | Non
             log.warning("slack: refused a replayed request (signature seen before)")
             return Response(status_code=200)
         # dispatch checks the signature again and runs the ack listener only: well under a millisecond,
-        # so it runs on the event loop; the work goes to threads
+        # so a command or a click runs on the event loop; an event (JSON) is first taken by its event_id
+        # in the database (once.py), so it goes to a thread. The work goes to threads either way.
         request_ = BoltRequest(body=body, query=request.query_params, headers=request.headers)  # type: ignore[arg-type]
+        if body.startswith("{"):
+            return to_starlette_response(await run_in_threadpool(app.dispatch, request_))
         return to_starlette_response(app.dispatch(request_))
 
     return [Route(EVENTS_PATH, events, methods=["POST"])]
