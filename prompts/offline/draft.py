@@ -7,7 +7,7 @@ from typing import Any
 from prompts.facts import Facts
 from prompts.offline.case import business_case
 from prompts.offline.season import season_line
-from prompts.offline.text import bank, cap_chars, extend, fill, fit, paragraphs, say, spelled, tone
+from prompts.offline.text import bank, cap_chars, extend, fill, fit, paragraphs, pick, say, spelled, tone
 from prompts.offline.values import evidence, licences, licensed, recap, values
 from prompts.schema import Draft
 
@@ -144,8 +144,10 @@ def _check_in_blocks(
     help_ = [say(c["help"][reason], _key(f, "c-help"), v)]
     help_.append(say(c["next_step"][t["register"]], _key(f, "c-step"), v))
     blocks = [opening, facts[:2], help_]
-    extras = [(1, s) for s in facts[2:]] + [(2, say(c["extra"], _key(f, "c-extra"), v))]
-    extras.append((2, say(b["reassure"][t["register"]], _key(f, "re"), v)))
+    first = pick(c["extra"], _key(f, "c-extra"))  # both of the bank's lines, in an order of this account's
+    extras = [(1, s) for s in facts[2:]] + [
+        (2, fill(x, v)) for x in [first, *(x for x in c["extra"] if x != first)]
+    ]
     extras.append((2, say(b["close_more"], _key(f, "cm"), v)))
     extras.append((2, fill(b["filler"][-1][1], v)))
     return blocks, extras
