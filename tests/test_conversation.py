@@ -204,3 +204,9 @@ def test_free_text_never_records_an_outcome_on_its_own(demo_engine: Engine) -> N
     with session_scope(demo_engine) as session:
         assert len(list(session.scalars(select(db.Outcome)))) == before  # nothing recorded yet
     assert parse(confirm.command) == Command("outcome", account="ID-002", outcome="won")  # typed, it records
+
+
+def test_a_workflow_command_with_more_than_a_name_keeps_its_account(demo_engine: Engine) -> None:
+    ctx = Context(demo_engine, TODAY, caller_email=DEWI, user_key="console:workflow")
+    reply = handle_text("snooze Kopi Nusantara please", ctx)
+    assert reply.ok and reply.title.startswith("Snoozed Kopi Nusantara until")

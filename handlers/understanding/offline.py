@@ -21,10 +21,11 @@ from handlers.understanding.words import (
     tokens,
     word_set,
 )
+from handlers.workflow import COMMANDS as WORKFLOW  # strict verbs: free text keeps their options
 from storage.memory import Recent
 
 Kind = Literal["command", "question", "clarify", "unknown"]
-ACCOUNT_INTENTS = ("prep", "expansion", "draft", "objection", "outcome", "question")
+ACCOUNT_INTENTS = ("prep", "expansion", "draft", "objection", "outcome", "question", *WORKFLOW)
 # Equal evidence goes to the more specific reading: "they said no budget" is an objection, not a "no".
 PRIORITY = (
     "objection",
@@ -220,6 +221,9 @@ def _carried(intent: str, recent: Recent, options: dict[str, str]) -> dict[str, 
 def _command(intent: str, account: str, topic: str, options: dict[str, str], language: str) -> Command:
     if intent == "question":
         return Command("question", account=account, language=language, options={"topic": topic})
+    if intent in WORKFLOW:  # "snooze Kopi Nusantara 14": the offer, days or signal the parser read
+        kept = {k: v for k, v in options.items() if k in {"offer", "days", "signal"}}
+        return Command(intent, account=account, options=kept)
     return Command(
         intent,
         account=account,
