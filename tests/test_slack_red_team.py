@@ -203,3 +203,12 @@ def test_a_borrowed_email_does_not_beat_the_configured_slack_id(impostor: Harnes
     assert not any(name in everything for name in account_names(impostor.engine))
     with session_scope(impostor.engine) as session:
         assert session.get(db.Csm, "dewi@example.com").slack_user_id == DEWI
+
+
+def test_a_body_without_a_length_is_cut_off_at_the_limit(slack: Harness) -> None:
+    def endless() -> Iterator[bytes]:
+        for _ in range(10 * 1024):
+            yield b"A" * 1024
+
+    headers = {"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=forged"}
+    assert slack.http.post("/slack/events", content=endless(), headers=headers).status_code == 413

@@ -5,12 +5,9 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from conftest import TODAY
 from fakes.twilio_api import FakeTwilio, inbound_form, sign
 from sqlalchemy import Engine, func, select, update
@@ -39,42 +36,9 @@ STRANGER = "whatsapp:+6289900001111"
 PART = re.compile(r"^\((\d+)/(\d+)\) ")
 
 
-def seed_minimal(engine: Engine, today: date) -> None:
-    """Until the demo importer is available: the demo's CSMs and Kopi Nusantara, same ids and numbers."""
-    catalog = yaml.safe_load((Path(__file__).parents[1] / "storage/demo/catalog.yaml").read_text("utf-8"))
-    with session_scope(engine) as s:
-        s.add(db.Team(team="jakarta", timezone="Asia/Jakarta"))
-        s.add(db.Csm(email="dewi@example.com", name="Dewi Lestari", team="jakarta", whatsapp=DEWI[9:]))
-        s.add(db.Csm(email="budi@example.com", name="Budi Santoso", team="jakarta", whatsapp=BUDI[9:]))
-        s.add(db.CatalogDoc(document=catalog))
-        s.add(
-            db.Account(
-                account_id="ID-001", name="Kopi Nusantara", country="ID", plan="tier1", currency="IDR",
-                arr=24_000_000, seats_purchased=20, start_date=today - timedelta(days=540),
-                renewal_date=today + timedelta(days=200), health_score=84, csm_email="dewi@example.com",
-                team="jakarta", locations=4, tools=["Jurnal", "GoFood"], language="id",
-            )
-        )  # fmt: skip
-        for i, users in enumerate([9, 10, 11, 12, 12, 13, 14]):
-            back = 6 - i
-            s.add(
-                db.Usage(
-                    account_id="ID-001", date=today - timedelta(days=2 + 30 * back), active_users=users,
-                    power_users=4, logins=users * 12 + 40, actions=800 + 60 * i,
-                    feature_adoption=round(0.94 - 0.02 * back, 2),
-                )
-            )  # fmt: skip
-
-
 @pytest.fixture
-def portfolio(engine: Engine) -> Engine:
-    try:
-        from storage.demo import load_demo
-    except ImportError:  # the importer lands separately
-        seed_minimal(engine, TODAY)
-    else:
-        load_demo(engine, TODAY)
-    return engine
+def portfolio(demo_engine: Engine) -> Engine:
+    return demo_engine
 
 
 @pytest.fixture(autouse=True)
@@ -383,3 +347,26 @@ def test_an_oversized_body_is_refused_unread(client: TestClient, twilio: FakeTwi
 
 def test_only_post(client: TestClient) -> None:
     assert client.get("/whatsapp").status_code == 405
+
+
+def test_a_body_without_a_length_is_cut_off_at_the_limit(client: TestClient, twilio: FakeTwilio) -> None:
+    """Chunked, with no Content-Length to refuse it by: counted as it streams in, never held whole."""
+
+    def endless() -> Iterator[bytes]:
+        for _ in range(1024):
+            yield b"Body=" + b"x" * 1024
+
+    headers = {
+        "X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    assert client.post("/whatsapp", content=endless(), headers=headers).status_code == 413
+    assert twilio.attempts == 0
+
+
+def test_a_body_that_is_not_utf8_is_a_clean_400(client: TestClient, twilio: FakeTwilio) -> None:
+    headers = {
+        "X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    assert client.post("/whatsapp", content=b"Body=\xff\xfe&From=x", headers=headers).status_code == 400
