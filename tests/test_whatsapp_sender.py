@@ -152,7 +152,8 @@ def test_unreachable_api_is_transient(engine: Engine, settings: Settings, twilio
 
 def test_a_claimed_message_is_not_sent_twice(engine: Engine, settings: Settings, twilio: FakeTwilio) -> None:
     (message_id,) = record(engine, REP, "once")
-    assert outbox.claim(engine, message_id=message_id, lease=sender.LEASE) is not None  # another worker holds it
+    # another worker holds it
+    assert outbox.claim(engine, message_id=message_id, lease=sender.LEASE) is not None
     assert sender.deliver(settings, engine, [message_id]) == 0
     assert sender.retry_pending(settings, engine) == 0
     assert twilio.messages == []
