@@ -154,6 +154,8 @@ class LLMWriter:
             log.warning("model output rejected task=%s id=%s: %s", task, facts.account.account_id, problems)
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             return Written(offline(), "offline", f"the model's text was rejected: {problems[0]}{more}")
-        if isinstance(out, Brief):
-            out.questions[:] = out.questions[:5]
+        if isinstance(out, Brief) and len(out.questions) != 5:  # the playbook's five, tied to the signals
+            own = offline()
+            extra = [q for q in own.questions if q not in out.questions] if isinstance(own, Brief) else []
+            out.questions[:] = (out.questions + extra)[:5]
         return Written(out, self.name)

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from test_writers_llm import DRAFT, FakeOpenAI, ask_model, completion
+from test_writers_llm import DRAFT, PREP, FakeOpenAI, ask_model, completion
 
 from prompts.schema import Draft
 
@@ -76,3 +76,18 @@ def test_a_draft_that_invents_an_amount_is_discarded_without_a_second_call(demo_
     assert reply.data["writer"] == "offline"
     assert invented in reply.data["writer_reason"]
     assert len(fake_openai.requests) == 1  # an ungrounded number is never negotiated with the model
+
+
+def test_a_model_brief_with_three_questions_gets_the_playbooks_five(demo_engine, fake_openai) -> None:
+    """The playbook's prep has five discovery questions: a model's three are kept, topped up from the
+    questions tied to this account's signals."""
+    brief = PREP.offline(PREP.facts(demo_engine))
+    own = brief.questions
+    short = brief.model_copy(update={"questions": ["What does the team find slowest today?", *own[3:5]]})
+    fake_openai.tool_answer(short)
+    reply = ask_model(demo_engine, fake_openai, PREP.command)
+    assert reply.data["writer"] == "llm", reply.data.get("writer_reason")
+    questions = reply.data["brief"]["questions"]
+    assert len(questions) == 5 and questions[0] == "What does the team find slowest today?"
+    assert own[0] in questions  # the first signal's question came back
+    assert len(fake_openai.requests) == 1
