@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markup import escape
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
 from handlers.reply import Reply
 
 BORDER = 6  # the cells a panel's top border keeps around its title: corners, rules and spaces
+BULLETS = {"•", "-", "–"}
 
 
 class ReplyPanel:
@@ -34,14 +36,26 @@ class ReplyPanel:
         )
 
 
-def _body(reply: Reply) -> list[Text]:
-    parts: list[Text] = []
+def _line(line: str) -> RenderableType:
+    """A bullet keeps its text clear of the bullet when it wraps (a hanging indent)."""
+    bullet, _, rest = line.partition(" ")
+    if bullet not in BULLETS or not rest:
+        return Text(line)
+    grid = Table.grid()
+    grid.add_column(width=cell_len(bullet) + 1, no_wrap=True)
+    grid.add_column()
+    grid.add_row(bullet, rest)
+    return grid
+
+
+def _body(reply: Reply) -> list[RenderableType]:
+    parts: list[RenderableType] = []
     for section in reply.sections:
         if section.heading:
             parts.append(Text(section.heading, style="bold cyan"))
         for label, value in section.fields:
             parts.append(Text.from_markup(f"[bold]{escape(label)}:[/bold] {escape(value)}"))
-        parts.extend(Text(line) for line in section.lines)
+        parts.extend(_line(line) for line in section.lines)
         parts.append(Text(""))
     if reply.forward:
         if reply.subject:

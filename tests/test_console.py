@@ -43,6 +43,15 @@ def test_a_long_title_wraps_inside_the_panel_and_a_short_one_sits_in_the_border(
     assert short[0].startswith("╭─ Call prep — Kopi Nusantara ─")
 
 
+def test_a_long_bullet_wraps_under_its_text_not_under_its_bullet() -> None:
+    bullet = "• Tim Bapak sudah 2 kali meminta laporan gabungan dan laporan lintas lokasi kepada kami."
+    lines = [line.strip("│").rstrip() for line in printed(notice("objection", "Budget", bullet), 40)[1:-1]]
+    text = [line for line in lines if line.strip()]
+    assert text[0].startswith(" • Tim Bapak") and len(text) > 2
+    assert all(line.startswith("   ") and line[3] != " " for line in text[1:])
+    assert " ".join(line.strip() for line in text) == bullet
+
+
 def test_an_unknown_team_lists_every_team_at_80_columns(demo: str) -> None:
     result = runner.invoke(app, ["digest", "--team", "atlantis"], terminal_width=80)
     assert result.exit_code == 1
