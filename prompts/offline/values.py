@@ -3,6 +3,7 @@ and the licences: which qualitative claims this account's facts allow a sentence
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -119,9 +120,9 @@ def site_kind(industry: str) -> str:
     """outlets | clinics | branches | warehouses | farms | sites, from the account's industry."""
     folded = industry.casefold()
     for kind, words in load("industries").items():
-        if any(w in folded for w in words):
+        if any(re.search(rf"(?<!\w){re.escape(w)}s?(?!\w)", folded) for w in words):
             return str(kind)
-    return "sites"
+    return "sites"  # "hospitality" is not a hospital: whole words only
 
 
 def label(code: str, f: Facts, bank: dict[str, Any]) -> str:
