@@ -88,7 +88,7 @@ def test_a_failing_button_workflow_shows_a_reference(slack: Harness, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("db down")
 
-    monkeypatch.setattr("handlers.actions.snooze", broken)
+    monkeypatch.setitem(dispatch.HANDLERS, "snooze", broken)
     slack.click("snooze:0", "ID-001")
     assert "something went wrong on my side (ref " in slack.answer("c1").body["text"]
 
