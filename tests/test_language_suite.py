@@ -336,11 +336,15 @@ def test_thai_and_vietnamese_are_written_in_their_own_script(outs: list[Out]) ->
 
 
 def test_sites_are_called_what_the_industry_calls_them(outs: list[Out]) -> None:
-    """A dental group has clinics, a logistics firm warehouses, a farm farms: never “outlets”."""
+    """A dental group has clinics, a logistics firm warehouses, a farm farms, a resort sites: never
+    “outlets” for them, and every count of sites in the industry's own word."""
 
     def check(o: Out) -> str:
         f = o.facts
         kind = site_kind(f.account.industry)
+        counted = re.findall(r"\b\d+ (outlets|clinics|branches|warehouses|farms|sites)\b", o.text)
+        if f.language in ("en", "fil") and any(noun != bank("en")["sites"][kind] for noun in counted):
+            return f"{counted} for {f.account.industry}"
         if f.language not in ("en", "id", "vi", "fil") or kind == "outlets":
             return ""
         outlet = {"en": r"\boutlets?\b", "fil": r"\boutlets?\b", "id": r"\boutlet\b", "vi": "cửa hàng"}[
