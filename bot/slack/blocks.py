@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.text_parts import pack
 from handlers.reply import Button, Reply, Section
 
 MAX_BLOCKS = 50  # a message; App Home allows 100
@@ -161,25 +162,18 @@ def _text_sections(text: str) -> list[Block]:
 
 
 def _chunks(text: str, limit: int) -> list[str]:
-    """Split on line breaks, then on spaces, never inside an entity or a mention; drop empty parts."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            head = _cut(line, limit)
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(head)
-            line = line[len(head) :].lstrip(" ")
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    chunks.append(current)
-    return [c for c in chunks if c.strip()]
+    """Parts of at most `limit` characters, cut as every channel cuts (bot.text_parts), and a single word
+    too long for one part never inside an entity or a mention."""
+    return pack(text, limit, cut=_word_parts)
+
+
+def _word_parts(word: str, limit: int) -> list[str]:
+    parts = []
+    while len(word) > limit:
+        head = _cut(word, limit)
+        parts.append(head)
+        word = word[len(head) :]
+    return [*parts, word] if word else parts
 
 
 def _cut(text: str, limit: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.text_parts import pack
 from handlers.reply import Button, Reply, Section
 
 MAX_CHARS = 1600  # Twilio's limit on one WhatsApp body, counted here in UTF-16 units to be safe
@@ -112,48 +113,11 @@ def split(text: str, *, limit: int = MAX_CHARS, numbered: bool = True) -> list[s
     if size(text) <= limit:
         return [text] if text else []
     if not numbered:
-        return _pack(text, limit)
+        return pack(text, limit, measure=size)
     reserve = len("(9/9) ")
     while True:
-        parts = _pack(text, limit - reserve)
+        parts = pack(text, limit - reserve, measure=size)
         label = f"({len(parts)}/{len(parts)}) "
         if len(label) <= reserve:
             return [f"({i}/{len(parts)}) {p}" for i, p in enumerate(parts, 1)]
         reserve = len(label)
-
-
-_SEPARATORS = ("\n\n", "\n", " ")
-
-
-def _pack(text: str, budget: int, level: int = 0) -> list[str]:
-    """Greedy packing at one separator; a piece too big alone is packed at the next, finer one."""
-    if size(text) <= budget:
-        return [text]
-    if level == len(_SEPARATORS):
-        return _hard_cut(text, budget)
-    sep = _SEPARATORS[level]
-    chunks: list[str] = []
-    current = ""
-    for piece in text.split(sep):
-        if not piece.strip():
-            continue
-        for small in _pack(piece, budget, level + 1):
-            candidate = f"{current}{sep}{small}" if current else small
-            if size(candidate) <= budget:
-                current = candidate
-            else:
-                chunks.append(current)
-                current = small
-    if current:
-        chunks.append(current)
-    return [c.strip() for c in chunks if c.strip()]
-
-
-def _hard_cut(text: str, budget: int) -> list[str]:
-    chunks, current = [], ""
-    for char in text:
-        if size(current + char) > budget:
-            chunks.append(current)
-            current = ""
-        current += char
-    return [*chunks, current] if current else chunks
