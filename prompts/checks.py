@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from prompts import grounding
 from prompts.facts import Facts
+from prompts.offline.text import words
 from prompts.schema import Brief, Draft, ObjectionAnswer, Output, Written
 
 log = logging.getLogger("expansion_bot")
@@ -29,6 +30,12 @@ ADDRESS_FORMS: dict[str, tuple[str, ...]] = {
     "MY": ("Encik", "Puan", "Cik", "Tuan"),
 }
 ADDRESS_FORMS |= {"TH": ("Khun", "คุณ", "Dr"), "VN": ("Anh", "Chị", "Chi")}
+# Thai is written in its own script; Vietnamese in Latin letters, a good share of them with its marks.
+SCRIPTS = {
+    "th": re.compile(r"[\u0e00-\u0e7f]"),
+    "vi": re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE),
+}
+LATIN = r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]"  # a form is a whole word in Latin script; Thai has no spaces
 SENTENCE = re.compile(r"((?<=[.!?])\s+|\n+)")  # keeps the separators, so the text is rebuilt as it was
 LABEL_WORDS, LABEL_CHARS = 10, 70
 PLAIN = re.compile(r"[^\W_][\w\s'’&,.-]*", re.UNICODE)  # letters, digits, spaces, ' & , . -
@@ -138,23 +145,40 @@ class Reviewed:
 
 
 def _language(text: str, facts: Facts) -> list[str]:
-    words = LOCAL_WORDS.get(facts.language)
-    if words and not any(re.search(rf"\b{w}\b", text, re.IGNORECASE) for w in words):
+    local = LOCAL_WORDS.get(facts.language)
+    script = SCRIPTS.get(facts.language)
+    letters = [c for c in text if c.isalpha()]
+    if local and not any(re.search(rf"\b{w}\b", text, re.IGNORECASE) for w in local):
+        return [f"not written in the requested language ({facts.language})"]
+    if script and letters and len(script.findall(text)) / len(letters) < script_share(facts.language):
         return [f"not written in the requested language ({facts.language})"]
     return []
 
 
+def script_share(language: str) -> float:
+    """How much of a text's letters must be the language's own: Thai letters, or Vietnamese letters with
+    their marks (names and product names in Latin letters are allowed beside them)."""
+    return {"th": 0.5, "vi": 0.1}[language]
+
+
 def _address(text: str, facts: Facts) -> list[str]:
-    forms = ADDRESS_FORMS.get(facts.account.country.upper())
-    if forms and facts.contact and not any(f in text for f in forms):
-        return [f"does not address the contact as {facts.contact.salutation}"]
+    """The contact is greeted as the facts say (their own salutation, its chat form, or the name alone
+    when nothing better is known), or at least with a form of address of their country."""
+    contact = facts.contact
+    if contact is None:
+        return []
+    own = [f for f in (contact.salutation, contact.chat) if f]
+    forms = ADDRESS_FORMS.get(facts.account.country.upper(), ())
+    said = (re.search(rf"(?<!{LATIN}){re.escape(f)}(?!{LATIN})", text, re.IGNORECASE) for f in (*own, *forms))
+    if (own or forms) and not any(said):
+        return [f"does not address the contact as {contact.salutation}"]
     return []
 
 
 def _draft(out: Draft, facts: Facts) -> list[str]:
     problems = _language(out.body, facts) + _address(out.body, facts)
     if facts.channel == "email":
-        n = len(out.body.split())
+        n = words(out.body)
         if not EMAIL_WORDS[0] <= n <= EMAIL_WORDS[1] and facts.mode == "proposal":
             problems.append(f"email is {n} words (200-300 wanted)")
         if not out.subject.strip() or "upgrade" in out.subject.casefold():

@@ -10,7 +10,8 @@ import json
 import re
 from typing import Any
 
-from test_writers_llm import DRAFT, PREP, FakeOpenAI, ask_model, completion
+from test_writers_llm import DRAFT, PREP, FakeOpenAI, Task, ask_model, completion
+from test_writers_support import all_facts, variant
 
 from prompts.schema import Draft
 
@@ -91,3 +92,21 @@ def test_a_model_brief_with_three_questions_gets_the_playbooks_five(demo_engine,
     assert len(questions) == 5 and questions[0] == "What does the team find slowest today?"
     assert own[0] in questions  # the first signal's question came back
     assert len(fake_openai.requests) == 1
+
+
+def test_a_model_draft_in_english_for_a_thai_account_is_not_sent(demo_engine, fake_openai) -> None:
+    """The review knows Thai and Vietnamese by their script: an English body under a Thai greeting is sent
+    back once, then answered by the offline writer in Thai."""
+    thai = Task("draft TH-001 whatsapp th", Draft, "th", "whatsapp")
+    good = thai.offline(variant(all_facts(demo_engine)["TH-001"], "th", "whatsapp"))
+    assert isinstance(good, Draft)
+    english = good.model_copy(
+        update={"body": good.body.split()[0] + " Thank you for your time last week, here is a short note."}
+    )
+    answers(fake_openai, english, english)
+    reply = ask_model(demo_engine, fake_openai, thai.command)
+    assert reply.data["writer"] == "offline"
+    assert "requested language (th)" in reply.data["writer_reason"]
+    assert len(fake_openai.requests) == 2
+    letters = [c for c in reply.forward if c.isalpha()]
+    assert sum("\u0e00" <= c <= "\u0e7f" for c in letters) / len(letters) > 0.5
