@@ -56,7 +56,9 @@ def test_a_briefly_locked_database_makes_a_command_wait_not_fail(demo_engine: En
     ctx = Context(engine=demo_engine, today=TODAY, caller_email="dewi@example.com", channel="slack")
     with locked(demo_engine):
         started = time.monotonic()
-        reply = handle_text("outcome Kopi Nusantara maybe after Lebaran", ctx)
+        reply = handle_text(
+            "outcome Kopi Nusantara maybe Tier 2 after Lebaran", ctx
+        )  # two offers open: named
         waited = time.monotonic() - started
     assert reply.ok, reply.text
     assert waited >= HOLD * 0.8  # it really met the lock
