@@ -15,6 +15,10 @@ from playbooks.outcomes import plan as outcome_plan
 from playbooks.outcomes import qualification_due
 from playbooks.pipeline import AccountArr, ArrChange, Opp
 from storage import models as db
+from storage.db import table
+from storage.driver import fetch
+
+FEW_ACCOUNTS = 500  # up to this many accounts are named in the query; more read every open row
 
 
 def log(
@@ -36,13 +40,23 @@ def open_opportunities(
     return list(session.scalars(q.order_by(*order)))
 
 
+def open_keys(session: Session, account_ids: list[str] | None = None) -> set[tuple[str, str, str]]:
+    """(account_id, type, offering) of the open opportunities, of these accounts when given: plain
+    rows, not ORM objects, since a busy team has thousands open."""
+    opp = table(db.Opportunity).c
+    q = select(opp.account_id, opp.type, opp.offering).where(opp.status.in_(OPEN_STATUSES))
+    if account_ids is not None and len(account_ids) <= FEW_ACCOUNTS:
+        q = q.where(opp.account_id.in_(account_ids))
+    return {(r[0], r[1], r[2]) for r in fetch(session.connection(), q)}
+
+
 def track(session: Session, assessments: list[Assessment], today: date) -> list[db.Opportunity]:
     """Record every pursuable opportunity the engine shows, once; return the ones created now.
 
     The partial unique index keeps one open row per account, type and offering even when two
     processes race (SQLite or PostgreSQL): a loser's insert is rolled back to its savepoint and skipped.
     """
-    existing = {(o.account_id, o.type, o.offering) for o in open_opportunities(session)}
+    existing = open_keys(session, [a.account.account_id for a in assessments])
     created = []
     for a in assessments:
         if not a.timing.ok:
