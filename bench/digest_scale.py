@@ -207,8 +207,10 @@ def process_s(url: str, runs: int) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, env=env, cwd=ROOT)
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
         times.append(time.perf_counter() - started)
+        if done.returncode:
+            sys.exit(f"`{' '.join(command[1:])}` failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
     return statistics.median(times)
 
 
