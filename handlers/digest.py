@@ -19,7 +19,7 @@ from playbooks.model import Assessment
 from storage import models as db
 from storage.memory import recall
 from storage.repository import csms_by_email, overdue_opportunities, teams
-from storage.tracking import open_opportunities, snoozed, track
+from storage.tracking import open_keys, snoozed, track
 
 
 def compute(session: Session, team: str, day: date, cap: int | None = None) -> Digest:
@@ -128,7 +128,7 @@ def digest_json(d: Digest) -> dict[str, Any]:
 def render(d: Digest, session: Session) -> Reply:
     """A line per owner (mentioned), then each of their accounts with its signal, offer, value, next step
     and the buttons to act on it right under it."""
-    tracked = {(o.account_id, o.type, o.offering) for o in open_opportunities(session)}
+    tracked = open_keys(session, [i.assessment.account.account_id for i in d.items])
     names = csms(session)
     sections = []
     for owner, items in d.by_owner.items():
