@@ -11,16 +11,10 @@ from handlers.commands import Command
 from handlers.context import AfterCommit, Context
 from handlers.present import account_buttons, assessment_json
 from handlers.reply import Reply, Section
+from playbooks.timing import MOMENT_WORDS
 from prompts.facts import LANGUAGE_NAMES, Facts, pick_language
 from prompts.schema import Written
 from storage.repository import account_names, csm_by
-
-MOMENT_WORDS = {
-    "post_milestone": "just after a success milestone",
-    "pre_renewal": "60–90 days before renewal",
-    "after_qbr": "just after a QBR",
-    "new_stakeholder": "a new champion is shaping plans",
-}
 
 
 def writer_facts(

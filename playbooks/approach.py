@@ -6,13 +6,7 @@ from datetime import date, timedelta
 
 from playbooks.config import country
 from playbooks.model import AccountData, Approach, Opportunity, Timing
-
-MOMENT_WORDS = {
-    "post_milestone": "now, right after their success milestone",
-    "after_qbr": "now, while the QBR is fresh",
-    "pre_renewal": "now, inside the 60–90 day window before renewal",
-    "new_stakeholder": "now, while the new champion is shaping plans",
-}
+from playbooks.timing import MOMENT_WORDS
 
 
 def recommend(data: AccountData, best: Opportunity | None, timing: Timing, today: date) -> Approach:
@@ -38,7 +32,7 @@ def recommend(data: AccountData, best: Opportunity | None, timing: Timing, today
     elif best is None:
         when = "no proposal yet; keep delivering value"
     elif best.priority == "high":
-        when = next((MOMENT_WORDS[m] for m in timing.moments), "now")
+        when = next((f"now, {MOMENT_WORDS[m]}" for m in timing.moments), "now")
     elif best.priority == "medium":
         when = f"within 30 days (by {(today + timedelta(days=30)).isoformat()})"
     else:

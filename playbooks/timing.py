@@ -9,6 +9,13 @@ from playbooks import calendar, quotes
 from playbooks.config import thresholds
 from playbooks.model import AccountData, Quote, Timing
 
+MOMENT_WORDS = {  # each good moment in words, for the approach's "when" and the draft's "Moment" line
+    "post_milestone": "right after their success milestone",
+    "after_qbr": "while the QBR is fresh",
+    "pre_renewal": "inside the 60–90 day window before renewal",
+    "new_stakeholder": "while the new champion is shaping plans",
+}
+
 
 def _norm(text: str) -> str:
     return " ".join(text.casefold().split())
