@@ -8,6 +8,7 @@ from handlers.context import Context
 from handlers.dispatch import handle, handle_text
 from handlers.reply import Reply, notice
 from handlers.workflow import COMMANDS as WORKFLOW_COMMANDS
+from playbooks.model import LANGUAGES as DRAFT_LANGUAGES
 from playbooks.model import OUTCOMES
 
 COMMAND_ACTIONS = {"prep", "expansion", "draft", "objection", "outcome", "pick", "share"}
@@ -16,7 +17,7 @@ ACTIONS = COMMAND_ACTIONS | WORKFLOW_ACTIONS
 PICKABLE = {"prep", "expansion", "draft", "objection", "outcome", *WORKFLOW_COMMANDS}
 CHOICE_ACTIONS = {"outcome", "qualify", "proposed"}  # a click that answers a question replaces it
 CHANNELS = {"", "email", "whatsapp", "slack"}
-LANGUAGES = {"", "en", "id", "ms", "th", "vi", "fil"}
+LANGUAGES = {"", *DRAFT_LANGUAGES}  # "" keeps the account's own
 OBJECTIONS = {"budget", "happy", "think"}
 
 

@@ -15,6 +15,7 @@ OPPORTUNITY_TYPES: tuple[OpportunityType, ...] = ("upsell", "seats", "cross_sell
 STATUSES = ("identified", "qualified", "proposed", "closed_won", "closed_lost")
 OPEN_STATUSES = ("identified", "qualified", "proposed")
 OUTCOMES = ("won", "lost", "no", "maybe")
+LANGUAGES = ("en", "id", "ms", "th", "vi", "fil")  # the languages an account is served and drafted in
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from playbooks import calendar, value
 from playbooks.catalog import price_in
 from playbooks.config import country
 from playbooks.model import (
+    LANGUAGES,
     Account,
     AccountData,
     Assessment,
@@ -29,7 +30,6 @@ from playbooks.money import format_money, locale_for
 from prompts import grounding
 from prompts.people import Person, address
 
-LANGUAGES = ("en", "id", "ms", "th", "vi", "fil")
 LANGUAGE_NAMES = {
     "en": "English",
     "id": "Bahasa Indonesia",

@@ -19,13 +19,13 @@ from sqlmodel import SQLModel
 
 from playbooks.calendar import region
 from playbooks.config import load
+from playbooks.model import LANGUAGES
 from storage.models import Account, Contact, Csm, Goal, Team, Ticket, Usage
 from storage.phones import e164
 
 MAX_CELL = 10_000  # characters in any cell
 MAX_KEY = 500  # characters in a cell that is part of a key (PostgreSQL index rows are limited)
 MAX_INT = 2_147_483_647  # an INTEGER column
-LANGUAGES = ("en", "id", "ms", "th", "vi", "fil")
 TICKET_KINDS = ("ticket", "feature_request", "conversation")
 GOAL_STATUSES = ("open", "in_progress", "achieved")
 TRUE, FALSE = ("true", "yes", "y", "1"), ("false", "no", "n", "0")
