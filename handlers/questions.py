@@ -150,7 +150,7 @@ def _health(x: Answer) -> list[str]:
 
 
 def _contacts(x: Answer) -> list[str]:
-    current = [c for c in x.data.contacts if c.left_on is None or c.left_on > x.today]
+    current = x.data.current_contacts(x.today)
     champions = ", ".join(f"{c.name} ({c.role})" for c in current if c.is_champion)
     deciders = ", ".join(f"{c.name} ({c.role})" for c in current if c.is_decision_maker)
     return [

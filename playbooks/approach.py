@@ -11,7 +11,7 @@ from playbooks.timing import MOMENT_WORDS
 
 def recommend(data: AccountData, best: Opportunity | None, timing: Timing, today: date) -> Approach:
     profile = country(data.account.country)
-    current = [c for c in data.contacts if not c.left_on or c.left_on > today]
+    current = data.current_contacts(today)
     champion = next((c for c in current if c.is_champion), None)
     sponsor = next((c for c in current if c.is_decision_maker and c is not champion), None)
     people = [f"{c.name} ({c.role})" if c.role else c.name for c in (champion, sponsor) if c]

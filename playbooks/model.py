@@ -109,6 +109,10 @@ class AccountData:
     outcomes: tuple[PastOutcome, ...] = ()
     summary: UsageSummary | None = None  # precomputed at import; else derived from `usage`
 
+    def current_contacts(self, today: date) -> list[Contact]:
+        """The contacts still there today: not left, or leaving later."""
+        return [c for c in self.contacts if not c.left_on or c.left_on > today]
+
 
 # --- catalog -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from playbooks.model import AccountData, Quote, Readiness, UsageSummary
 def stakeholders(data: AccountData, today: date) -> str:
     """stable | new_champion | champion_left | none."""
     champions = [c for c in data.contacts if c.is_champion]
-    current = [c for c in champions if not c.left_on or c.left_on > today]
+    current = [c for c in data.current_contacts(today) if c.is_champion]
     if not current:
         return "champion_left" if champions else "none"
     new_days = thresholds()["timing"]["new_champion_days"]

@@ -166,7 +166,7 @@ class Facts:
     @cached_property
     def people(self) -> tuple[Person, ...]:
         today = self.assessment.today
-        current = [c for c in self.data.contacts if not c.left_on or c.left_on > today]
+        current = self.data.current_contacts(today)
         current.sort(key=lambda c: (not c.is_champion, not c.is_decision_maker))
         return tuple(
             address(
