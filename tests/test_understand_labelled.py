@@ -98,14 +98,36 @@ def test_understanding_meets_the_bar_and_never_picks_a_wrong_account(labelled_en
     assert accuracy >= ACCURACY, "\n".join(misses)
 
 
-def test_text_never_written_for_the_phrase_lists_still_never_gets_a_wrong_account(
-    labelled_engine: Engine,
+HELD_OUT = ("utterances_heldout.yaml", "utterances_heldout2.yaml")
+HELD_OUT_ACCURACY = 0.9  # unseen text: lower than the labelled bar, but a regression still shows
+
+
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_text_never_written_for_the_phrase_lists_is_mostly_right_and_never_the_wrong_account(
+    labelled_engine: Engine, name: str
 ) -> None:
-    """The held-out set was not used to tune anything: whatever it misses, it asks back or says so."""
-    held_out = yaml.safe_load((Path(__file__).parent / "data" / "utterances_heldout.yaml").read_text("utf-8"))
-    wrong = []
-    for item in held_out["utterances"]:
-        have = got(read(labelled_engine, item))
-        if have[1] and have[1] != expected(item["e"])[1]:
-            wrong.append(f"{item['t']!r}: {have}")
+    """The held-out sets were not used to tune anything: whatever they miss, they ask back or say so."""
+    held_out = yaml.safe_load((Path(__file__).parent / "data" / name).read_text("utf-8"))["utterances"]
+    misses, wrong = [], []
+    for item in held_out:
+        want, have = expected(item["e"]), got(read(labelled_engine, item))
+        if have != want:
+            misses.append(f"{item['t']!r}: expected {want}, got {have}")
+        if have[1] and have[1] != want[1]:
+            wrong.append(misses[-1])
+    assert len(held_out) >= 30
     assert wrong == []
+    assert 1 - len(misses) / len(held_out) >= HELD_OUT_ACCURACY, "\n".join(misses)
+
+
+def test_help_with_an_account_named_is_about_the_account(labelled_engine: Engine) -> None:
+    """ "help me get ready for X" preps X; a bare "help" is still the help."""
+    u = read(labelled_engine, {"t": "could you help me get ready for Lion Physio"})
+    assert (u.command.name if u.command else "", u.account_id) == ("prep", "SG-103")
+    assert got(read(labelled_engine, {"t": "help"}))[0] == "help"
+
+
+def test_a_question_naming_two_accounts_asks_which(labelled_engine: Engine) -> None:
+    u = read(labelled_engine, {"t": "Orchard Fitness or Orchard Optics, who renews first?"})
+    assert u.kind == "clarify" and u.account_id == ""
+    assert sorted(i for i, _ in u.candidates) == ["SG-003", "SG-102"]

@@ -78,7 +78,7 @@ def understand(
             k: [h for h in hs if not (h.start < span.stop and span.start < h.end)] for k, hs in hits.items()
         }
     language = _asker_language(words, span)
-    intent, topic = _intent(hits, hint, "?" in text)
+    intent, topic = _intent(hits, hint, "?" in text, named)
     options = _options(hits, intent)
     if hint is not None:
         options = options | options_of(hint) | ({"reason": hint.reason} if hint.reason else {})
@@ -92,8 +92,8 @@ def understand(
     if intent is None and (options or hits["pronouns"]) and recent is not None and not named:
         intent = _follow_up_intent(recent, options)
         topic = recent.options.get("topic", "") if intent == "question" else ""
-    if intent is None and found.account_id and ("?" in text or hits["question_words"]):
-        intent = "question"  # about an account, but not what we can answer: say what we can
+    if intent is None and named and ("?" in text or hits["question_words"]):
+        intent = "question"  # about an account (or which of two), but not what we can answer: say what we can
     if intent is None:
         return Understanding("unknown", language=language, account_id=found.account_id or "")
     if intent not in ACCOUNT_INTENTS:
@@ -147,15 +147,19 @@ def _in_hits(i: int, hits: dict[str, list[Hit]]) -> bool:
     return any(h.start <= i < h.end for hs in hits.values() for h in hs)
 
 
-def _intent(hits: dict[str, list[Hit]], hint: Command | None, asked: bool) -> tuple[str | None, str]:
-    """The command (or "question") the words argue for most, and the question's topic."""
+def _intent(
+    hits: dict[str, list[Hit]], hint: Command | None, asked: bool, named: bool
+) -> tuple[str | None, str]:
+    """The command (or "question") the words argue for most, and the question's topic. "Help" asks for
+    the help only when no account is named: "can you help me get ready for Orchard Fitness" is a prep."""
     votes: dict[str, float] = {}
 
     def vote(intent: str, weight: float) -> None:
         votes[intent] = max(votes.get(intent, 0.0), weight)
 
     for h in hits["intents"]:
-        vote(h.key, h.size + (0.5 if h.start == 0 else 0))
+        if not (named and h.key == "help"):
+            vote(h.key, h.size + (0.5 if h.start == 0 else 0))
     for h in hits["objections"]:
         vote("objection", h.size + 0.5)
     for h in hits["outcomes"]:
