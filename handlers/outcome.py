@@ -6,8 +6,9 @@ from sqlmodel import Session
 
 from handlers.commands import Command
 from handlers.context import Context
+from handlers.present import account_json
 from handlers.reply import Button, Reply, Section, notice
-from handlers.workflow import account_json, ask_which, by, choose, opportunities_for
+from handlers.workflow import ask_which, by, choose, opportunities_for
 from playbooks.model import OUTCOMES, Money
 from playbooks.money import format_money
 from playbooks.outcomes import plan

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from handlers.reply import Button, Section
 from playbooks.model import Account, Assessment, Money, Opportunity
@@ -28,7 +28,19 @@ def trial_section(a: Assessment) -> Section:
     )
 
 
-def account_json(account: Account) -> dict[str, Any]:
+class _Named(Protocol):
+    """An account as the engine or the database holds it."""
+
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def country(self) -> str: ...
+
+
+def account_json(account: _Named) -> dict[str, Any]:
+    """The account as every --json reply names it."""
     return {"id": account.account_id, "name": account.name, "country": account.country}
 
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 from handlers.assessing import assess_one
 from handlers.commands import Command, fold
 from handlers.context import Context
-from handlers.present import TYPE_WORDS
+from handlers.present import TYPE_WORDS, account_json
 from handlers.reply import Button, Reply, Section, notice
 from playbooks.model import Money
 from playbooks.money import format_money
@@ -21,10 +21,6 @@ MAX_SNOOZE_DAYS = 365
 FORWARD = {"qualified": ("identified",), "proposed": ("identified", "qualified")}  # status moves forward only
 VERBS = {"qualified": "qualify", "proposed": "propose"}  # the typed command for each status
 BUTTONS = {"qualified": "qualify", "proposed": "proposed"}  # and the button action (handlers/actions.py)
-
-
-def account_json(account: db.Account) -> dict[str, str]:
-    return {"id": account.account_id, "name": account.name, "country": account.country}
 
 
 def opportunities_for(session: Session, ctx: Context, account_id: str) -> list[db.Opportunity]:
