@@ -6,6 +6,8 @@ to do instead, so nobody is left guessing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session, select
 
 from handlers.context import Context
@@ -55,6 +57,23 @@ def account_refusal(session: Session, ctx: Context, account_id: str) -> tuple[st
         f"You are in team {csm.team}, and a CSM sees and records only their own team's accounts. "
         f"Ask {ask} (a lead, role lead in csms.csv, sees every team).",
     )
+
+
+def openable(
+    session: Session, ctx: Context, accounts: Sequence[tuple[str, str]]
+) -> tuple[tuple[str, str], ...]:
+    """The (account_id, name) of a list this caller may open, in order: a suggestion ("did you mean",
+    "which one?") never shows a CSM another team's account name."""
+    csm = caller(session, ctx)
+    if csm is None or is_lead(csm) or not accounts:
+        return tuple(accounts)
+    ids = [i for i, _ in accounts]
+    query = select(db.Account.account_id).where(
+        db.Account.account_id.in_(ids),  # type: ignore[attr-defined]
+        db.Account.team == csm.team,
+    )
+    mine = set(session.exec(query))
+    return tuple((i, n) for i, n in accounts if i in mine)
 
 
 def team_refusal(session: Session, ctx: Context, team: str) -> tuple[str, str] | None:

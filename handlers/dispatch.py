@@ -21,7 +21,7 @@ from handlers import (
     questions,
     workflow,
 )
-from handlers.access import NOT_REGISTERED, account_refusal, caller, operator_notice
+from handlers.access import NOT_REGISTERED, account_refusal, caller, openable, operator_notice
 from handlers.accounts import find
 from handlers.assessing import NoCatalog
 from handlers.commands import Command, options_of
@@ -136,7 +136,8 @@ def _resolve(session: Session, command: Command, ctx: Context) -> tuple[str, Rep
     match = find(command.account, account_names(session))
     if match.account_id:
         return match.account_id, None
-    if not match.suggestions:
+    suggestions = openable(session, ctx, match.suggestions)  # never another team's names
+    if not suggestions:
         return "", notice(
             command.name,
             f"I couldn't find an account called “{command.account[:60]}”.",
@@ -151,9 +152,9 @@ def _resolve(session: Session, command: Command, ctx: Context) -> tuple[str, Rep
             f"{account_id}|{command.name}|{rest}".rstrip("|"),
             command=f"{command.name} {account_id} {rest}".strip(),
         )
-        for account_id, name in match.suggestions
+        for account_id, name in suggestions
     ]
-    reply.data["suggestions"] = [{"id": i, "name": n} for i, n in match.suggestions]
+    reply.data["suggestions"] = [{"id": i, "name": n} for i, n in suggestions]
     return "", reply
 
 

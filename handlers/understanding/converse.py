@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session
 
+from handlers.access import openable
 from handlers.commands import MAX_COMMAND_CHARS, Command, ParseError, parse
 from handlers.context import Context
 from handlers.reply import Button, Reply, Section, apology, notice
@@ -183,15 +184,17 @@ def _which(u: Understanding, w: dict[str, str], run: Run, ctx: Context) -> Reply
     command). A command asks the way dispatch always has; a question keeps its topic on the buttons."""
     assert u.command is not None
     c = u.command
-    if c.name != "question":
+    with session_scope(ctx.engine) as session:
+        candidates = openable(session, ctx, u.candidates)  # never another team's names
+    if c.name != "question" or not candidates:  # dispatch asks back, or says it knows no such account
         return run(replace(c, account=u.typed), ctx)
     topic = c.options.get("topic", "")
     reply = notice(c.name, w["which"].format(typed=u.typed[:60]))
     reply.buttons = [
         Button(name, "pick", f"{i}|question|{topic}", command=f"{topic} {i}".strip())
-        for i, name in u.candidates
+        for i, name in candidates
     ]
-    reply.data["suggestions"] = [{"id": i, "name": n} for i, n in u.candidates]
+    reply.data["suggestions"] = [{"id": i, "name": n} for i, n in candidates]
     return reply
 
 
@@ -210,8 +213,11 @@ def _confirm_outcome(c: Command, account_id: str, name: str, w: dict[str, Any]) 
 
 
 def _did_you_mean(u: Understanding, w: dict[str, str], ctx: Context, names: dict[str, str]) -> Reply:
-    """Not the whole help: two or three things to type, built from what was understood."""
-    if u.account_id and u.account_id in names:
+    """Not the whole help: two or three things to type, built from what was understood, and only about
+    accounts the asker may open."""
+    with session_scope(ctx.engine) as session:
+        named = u.account_id in names and openable(session, ctx, [(u.account_id, names[u.account_id])])
+    if named:
         name = names[u.account_id]
         reply = notice("help", w["did_you_mean_account"].format(name=name))
         reply.buttons = [
@@ -227,7 +233,10 @@ def _did_you_mean(u: Understanding, w: dict[str, str], ctx: Context, names: dict
 
 
 def _example_account(ctx: Context, names: dict[str, str]) -> str:
-    """One of the caller's own accounts (else any), so the suggestion works when typed."""
+    """One of the caller's own accounts (else the first by name they may open), so the suggestion works
+    when typed."""
     with session_scope(ctx.engine) as session:
         own = own_accounts(session, ctx.caller_email, limit=1)
-    return own[0][1] if own else min(names.values(), default="ACCOUNT")
+        if not own:
+            own = list(openable(session, ctx, sorted(names.items(), key=lambda a: a[1]))[:1])
+    return own[0][1] if own else "ACCOUNT"
