@@ -8,7 +8,7 @@ import yaml
 
 from bot.slack.commands import VERBS
 
-MANIFEST = Path(__file__).parents[1] / "slack" / "manifest.yaml"
+MANIFEST = Path(__file__).parents[1] / "bot" / "slack" / "manifest.yaml"
 
 
 def test_manifest_matches_the_code() -> None:
