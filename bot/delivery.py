@@ -65,7 +65,7 @@ class Delivery:
 def make_client(settings: Settings) -> WebClient:
     """The one WebClient, without slack_sdk's retries: a post that timed out may have landed, so only
     `post` decides what to try again (and never after a timeout)."""
-    from bot.slack.deliver import web_client
+    from bot.slack.replies import web_client
 
     return web_client(settings.slack_bot_token, settings.slack_api_url, retries=False)
 

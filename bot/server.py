@@ -73,7 +73,7 @@ class Services:
             stop_scheduler(self.scheduler, grace=SHUTDOWN_SECONDS)
         self.slack_pool.shutdown(wait=True)
         if self.settings.slack_enabled:
-            from bot.slack.deliver import drain
+            from bot.slack.replies import drain
 
             drain()  # response_url posts a listener left to finish in the background
         if self.inbox is not None and not self.inbox.wait_idle(SHUTDOWN_SECONDS):

@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from test_slack_support import DEWI, SECRET, Harness, account_names, settings_for
 
 from bot.slack import app as slack_app
-from bot.slack import deliver
+from bot.slack import replies
 from bot.slack.runtime import OTHER_SLACK_ID
 from storage import inbound
 from storage import models as db
@@ -101,7 +101,7 @@ def test_a_retry_of_an_answered_event_is_dropped(slack: Harness) -> None:
 def test_a_slow_response_url_gets_one_answer_and_does_not_delay_others(
     demo_engine: Any, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(deliver, "TIMEOUT_S", 2)  # Slack answers after our timeout, as past 15 s
+    monkeypatch.setattr(replies, "TIMEOUT_S", 2)  # Slack answers after our timeout, as past 15 s
     pool = ThreadPoolExecutor(slack_app.LISTENER_THREADS)  # the pool `serve` gives the listeners
     http = TestClient(
         Starlette(routes=slack_app.slack_routes(settings_for(fake), demo_engine, executor=pool))

@@ -89,7 +89,7 @@ def answer(
     try:
         caller = rt.caller(body, context)
         if not caller.registered:  # said in the DM, never in the channel
-            rt.delivery.post_text(channel if in_dm else caller.user_id, refusal(caller))
+            rt.replies.post_text(channel if in_dm else caller.user_id, refusal(caller))
             return
         if in_dm:
             _call(
@@ -103,12 +103,12 @@ def answer(
         reply = handle_text(MENTION.sub(" ", str(event.get("text", ""))).strip(), rt.context(caller))
         after = [feedback_block(reply)] if reply.ok else []
         if in_dm or not reply.private:
-            rt.delivery.post(channel, reply, thread_ts=thread, after=after)
-            rt.delivery.upload(channel, reply)  # the pipeline's chart, under its answer
+            rt.replies.post(channel, reply, thread_ts=thread, after=after)
+            rt.replies.upload(channel, reply)  # the pipeline's chart, under its answer
         else:  # a CSM's preparation stays theirs, even when asked for in a channel
-            rt.delivery.ephemeral(channel, caller.user_id, reply, thread_ts=thread, after=after)
+            rt.replies.ephemeral(channel, caller.user_id, reply, thread_ts=thread, after=after)
     except Exception:
-        rt.delivery.post_text(channel, failure("agent"))
+        rt.replies.post_text(channel, failure("agent"))
     answered(rt.engine, context)  # a retry of this event is dropped from now on
 
 

@@ -24,8 +24,8 @@ from starlette.routing import BaseRoute, Route
 
 from bot.settings import Settings
 from bot.slack import agent, buttons, commands, home
-from bot.slack.deliver import web_client
 from bot.slack.once import first_time, once_per_event
+from bot.slack.replies import web_client
 from bot.slack.runtime import SlackRuntime
 from bot.web import BodyTooLarge, read_body
 
@@ -140,7 +140,7 @@ def start_socket_mode(settings: Settings, engine: Engine) -> SocketModeHandler:
 
 def _log_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
     """An exception in an ack listener: logged with a reference id; Slack gets a 200 so it does not retry."""
-    from bot.slack.deliver import oops
+    from bot.slack.replies import oops
 
     ref, line = oops()
     log.error("slack listener failed", extra={"request_id": ref, "type": body.get("type")}, exc_info=error)

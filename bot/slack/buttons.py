@@ -60,14 +60,14 @@ def run_action(rt: SlackRuntime, body: dict[str, Any], context: BoltContext) -> 
 def _answer(rt: SlackRuntime, body: dict[str, Any], caller: Caller, reply: Reply, *, replace: bool) -> None:
     """To the clicker only: response_url in a conversation, a DM when the click came from App Home."""
     url = str(body.get("response_url", ""))
-    if url and rt.delivery.respond(url, reply, replace=replace):
+    if url and rt.replies.respond(url, reply, replace=replace):
         return
     channel = _channel(body)
-    if channel and not channel.startswith("D") and rt.delivery.ephemeral(channel, caller.user_id, reply):
+    if channel and not channel.startswith("D") and rt.replies.ephemeral(channel, caller.user_id, reply):
         return
-    where, ts = rt.delivery.post_text(caller.user_id, "⏳ Working on it…")
-    if not (ts and rt.delivery.update(where, ts, reply)):
-        rt.delivery.post(caller.user_id, reply)
+    where, ts = rt.replies.post_text(caller.user_id, "⏳ Working on it…")
+    if not (ts and rt.replies.update(where, ts, reply)):
+        rt.replies.post(caller.user_id, reply)
 
 
 def _share(rt: SlackRuntime, body: dict[str, Any], caller: Caller, ctx: Context, value: str) -> None:
@@ -86,10 +86,10 @@ def _share(rt: SlackRuntime, body: dict[str, Any], caller: Caller, ctx: Context,
         data={**reply.data, "mentions": [*reply.data.get("mentions", ()), caller.user_id]},  # live mention
     )
     url = str(body.get("response_url", ""))
-    if url and rt.delivery.respond(url, public, public=True):
+    if url and rt.replies.respond(url, public, public=True):
         return
     channel = _channel(body)
-    if not (channel and rt.delivery.post(channel, public)):
+    if not (channel and rt.replies.post(channel, public)):
         _tell(rt, body, NOT_SHARED)
 
 
@@ -104,10 +104,10 @@ def _tell(rt: SlackRuntime, body: dict[str, Any], line: str) -> None:
     """One short private line to whoever clicked, wherever they clicked."""
     user = str((body.get("user") or {}).get("id", ""))
     url = str(body.get("response_url", ""))
-    if url and rt.delivery.respond_text(url, line):
+    if url and rt.replies.respond_text(url, line):
         return
     channel = _channel(body)
-    if channel and user and rt.delivery.ephemeral(channel, user, notice("action", line)):
+    if channel and user and rt.replies.ephemeral(channel, user, notice("action", line)):
         return
     if user:
-        rt.delivery.post_text(user, line)
+        rt.replies.post_text(user, line)

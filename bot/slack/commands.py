@@ -72,8 +72,8 @@ def register(app: App, rt: SlackRuntime) -> None:
             run_command(rt, body, context)
         except Exception:
             line = failure("command")
-            if not rt.delivery.respond_text(body.get("response_url", ""), line, replace=True):
-                rt.delivery.post_text(str(body.get("user_id", "")), line)
+            if not rt.replies.respond_text(body.get("response_url", ""), line, replace=True):
+                rt.replies.post_text(str(body.get("user_id", "")), line)
 
     for name in VERBS:
         app.command(name)(ack=ack_command, lazy=[answer])
@@ -96,7 +96,7 @@ def run_command(rt: SlackRuntime, body: dict[str, Any], context: BoltContext) ->
     channel, user = str(body.get("channel_id", "")), str(body.get("user_id", ""))
     caller = rt.caller(body, context)
     if not caller.registered:
-        rt.delivery.respond_text(url, refusal(caller), replace=True)
+        rt.replies.respond_text(url, refusal(caller), replace=True)
         return
     text = command_text(str(body.get("command", "")), str(body.get("text", "")))
     ctx = rt.context(caller)
@@ -104,19 +104,19 @@ def run_command(rt: SlackRuntime, body: dict[str, Any], context: BoltContext) ->
         _in_channel(rt, url, channel, user, text, ctx)
         return
     reply = with_share(rt, handle_text(text, ctx), text)
-    if not rt.delivery.respond(url, reply, replace=True):
-        rt.delivery.ephemeral(channel, user, reply)
+    if not rt.replies.respond(url, reply, replace=True):
+        rt.replies.ephemeral(channel, user, reply)
 
 
 def _in_channel(rt: SlackRuntime, url: str, channel: str, user: str, text: str, ctx: Any) -> None:
     """A placeholder in the channel, edited into the answer; errors stay private to the user."""
-    where, ts = rt.delivery.post_text(channel, f"⏳ {WORKING.get(text.split(' ', 1)[0], 'Working on it…')}")
+    where, ts = rt.replies.post_text(channel, f"⏳ {WORKING.get(text.split(' ', 1)[0], 'Working on it…')}")
     reply = handle_text(text, ctx)
-    if reply.ok and ts and rt.delivery.update(where, ts, reply):
-        rt.delivery.upload(where, reply)  # the pipeline's chart, right under its answer
+    if reply.ok and ts and rt.replies.update(where, ts, reply):
+        rt.replies.upload(where, reply)  # the pipeline's chart, right under its answer
         return
     if ts:
-        rt.delivery.delete(where, ts)
+        rt.replies.delete(where, ts)
     # Not a member of the channel (or an error): response_url still reaches it, publicly or not.
-    if not rt.delivery.respond(url, reply, public=reply.ok):
-        rt.delivery.ephemeral(channel, user, reply)
+    if not rt.replies.respond(url, reply, public=reply.ok):
+        rt.replies.ephemeral(channel, user, reply)

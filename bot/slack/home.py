@@ -10,8 +10,8 @@ from slack_bolt import Ack, App, BoltContext
 from sqlalchemy import Engine
 
 from bot.slack.blocks import blocks_for
-from bot.slack.deliver import oops
 from bot.slack.identity import Caller
+from bot.slack.replies import oops
 from bot.slack.runtime import SlackRuntime, refusal
 from handlers import home
 from handlers.reply import Reply, notice
@@ -41,7 +41,7 @@ def publish(rt: SlackRuntime, caller: Caller) -> bool:
         ref, line = oops()
         log.exception("slack home failed", extra={"request_id": ref})
         view = _view(notice("home", line))
-    return rt.delivery.publish_home(caller.user_id, view)
+    return rt.replies.publish_home(caller.user_id, view)
 
 
 def publish_if_home(rt: SlackRuntime, body: dict[str, Any], caller: Caller) -> None:

@@ -1,4 +1,4 @@
-"""What every Slack listener shares: settings, database, Web API client, identity, delivery, shares."""
+"""What every Slack listener shares: settings, database, Web API client, identity, reply poster, shares."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 
 from bot import runtime
 from bot.settings import Settings
-from bot.slack.deliver import Delivery, oops
 from bot.slack.identity import Caller, Identity, actor_team, actor_user
+from bot.slack.replies import ReplyPoster, oops
 from handlers.context import Context
 from handlers.dispatch import NOT_REGISTERED
 from handlers.reply import Reply
@@ -61,7 +61,7 @@ class SlackRuntime:
     engine: Engine
     client: WebClient
     identity: Identity
-    delivery: Delivery
+    replies: ReplyPoster
     team_ids: frozenset[str] = frozenset()
     shares: Shares = field(default_factory=Shares)
     _writer: Callable[[], Any] | None = None
@@ -73,7 +73,7 @@ class SlackRuntime:
             engine=engine,
             client=client,
             identity=Identity(client, engine),
-            delivery=Delivery(client),
+            replies=ReplyPoster(client),
             team_ids=team_ids_setting(settings),
         )
 

@@ -90,7 +90,7 @@ def oops(ref: str = "") -> tuple[str, str]:
     return ref, apology(ref)
 
 
-class Delivery:
+class ReplyPoster:
     """Sends replies; every method reports success instead of raising, and logs what failed."""
 
     def __init__(self, client: WebClient) -> None:
