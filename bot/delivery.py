@@ -52,7 +52,9 @@ TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_una
 
 
 @dataclass(frozen=True)
-class Delivery:
+class DigestResult:
+    """What one attempt to deliver a team's digest for a day came to."""
+
     team: str
     day: date
     status: str  # sent | already_sent | busy | failed | no_channel | unknown_team | holiday
@@ -96,18 +98,18 @@ def deliver_digest(
     client: WebClient | None = None,
     sleep: Callable[[float], None] = time.sleep,
     delays: Sequence[float] | None = None,
-) -> Delivery:
+) -> DigestResult:
     """Send the team's digest for `day` unless it was sent, or another process is sending it now."""
     with session_scope(engine) as session:
         row = session.get(db.Team, team)
         if row is None:
-            return Delivery(team, day, "unknown_team", error=f"no team {team!r}")
+            return DigestResult(team, day, "unknown_team", error=f"no team {team!r}")
         channel, due = row.slack_channel, scheduled_at(row, day)
         holiday = holiday_on(team_region(row.country, row.timezone), day)
     if holiday:  # nothing is claimed: the next working day's digest carries it, once
-        return Delivery(team, day, "holiday", error=f"public holiday: {holiday}")
+        return DigestResult(team, day, "holiday", error=f"public holiday: {holiday}")
     if not channel:
-        return Delivery(team, day, "no_channel", error=f"team {team!r} has no slack_channel")
+        return DigestResult(team, day, "no_channel", error=f"team {team!r} has no slack_channel")
     worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     claim = outbox.claim_digest(engine, team=team, day=day, worker=worker, lease=LEASE)
     if claim is None:
@@ -125,7 +127,7 @@ def deliver_digest(
         ts = post(client, channel, reply, {"team": team, "day": day.isoformat()}, sleep=sleep, delays=delays)
     except Exception as exc:  # any failure keeps the digest pending for the next round
         _release(engine, delivery_id, worker, exc)
-        return Delivery(team, day, "failed", error=str(exc))
+        return DigestResult(team, day, "failed", error=str(exc))
     return _mark_sent(engine, delivery_id, worker, ts, due + grace, opened)
 
 
@@ -215,14 +217,14 @@ def _network_failure(exc: OSError) -> SendFailed:
 
 def _mark_sent(
     engine: Engine, delivery_id: int, worker: str, ts: str, late_after: datetime, opened: int
-) -> Delivery:
+) -> DigestResult:
     """Sent, with Slack's ts; late when past the scheduled time plus the misfire grace."""
     late = db.utcnow() > late_after
     row, held = outbox.mark_digest_sent(engine, delivery_id=delivery_id, worker=worker, ts=ts, late=late)
     if not held:
         log.error("digest delivery %s: claim lost while posting (ts=%s); marked anyway", delivery_id, ts)
     log.info("digest %s %s sent ts=%s late=%s opportunities=%d", row.team, row.day, ts, late, opened)
-    return Delivery(row.team, row.day, "sent", ts=ts, late=late, opened=opened)
+    return DigestResult(row.team, row.day, "sent", ts=ts, late=late, opened=opened)
 
 
 def _release(engine: Engine, delivery_id: int, worker: str, exc: Exception) -> None:
@@ -236,11 +238,11 @@ def _release(engine: Engine, delivery_id: int, worker: str, exc: Exception) -> N
     )
 
 
-def _current(engine: Engine, team: str, day: date) -> Delivery:
+def _current(engine: Engine, team: str, day: date) -> DigestResult:
     row = outbox.digest_state(engine, team=team, day=day)
     if row.status == "sent":
-        return Delivery(team, day, "already_sent", ts=row.slack_ts, late=row.late)
-    return Delivery(team, day, "busy", error=f"being sent by {row.claimed_by} since {row.claimed_at}")
+        return DigestResult(team, day, "already_sent", ts=row.slack_ts, late=row.late)
+    return DigestResult(team, day, "busy", error=f"being sent by {row.claimed_by} since {row.claimed_at}")
 
 
 def _utc(value: datetime | None) -> datetime | None:
