@@ -99,6 +99,7 @@ def test_a_dm_gets_a_status_then_the_answer_in_its_thread_with_feedback(slack: H
     assert status.at <= answer.at
     assert answer.body["thread_ts"] == "1790000100.000100" and answer.body["channel"] == DM
     assert "Kopi Nusantara renews on" in block_texts(answer.body["blocks"])
+    assert not slack.fake.received("chat.startStream")  # short: one message, not a stream
     assert feedback_values(answer.body["blocks"]) == (
         "helpful|question|ID-001",
         "not_helpful|question|ID-001",
@@ -107,11 +108,56 @@ def test_a_dm_gets_a_status_then_the_answer_in_its_thread_with_feedback(slack: H
 
 def test_a_follow_up_in_the_thread_stays_on_the_account(slack: Harness) -> None:
     event(slack, dm("prep Kopi Nusantara", "1790000200.000100"))
-    slack.fake.wait_for("chat.postMessage")
+    slack.fake.wait_for("chat.stopStream")  # a brief is long: streamed
     event(slack, dm("who is their champion?", "1790000200.000300", thread_ts="1790000200.000100"))
-    follow_up = slack.fake.wait_for("chat.postMessage", count=2)[1]
+    (follow_up,) = slack.fake.wait_for("chat.postMessage")  # a short answer: one message
     assert follow_up.body["thread_ts"] == "1790000200.000100"
     assert "Kopi Nusantara — people" in block_texts(follow_up.body["blocks"])
+
+
+def test_a_long_answer_is_streamed_into_the_thread_with_its_buttons_and_feedback_at_the_end(
+    slack: Harness,
+) -> None:
+    event(slack, dm("prep Kopi Nusantara", "1790000600.000100"))
+    (stop,) = slack.fake.wait_for("chat.stopStream")
+    (start,) = slack.fake.received("chat.startStream")
+    (status,) = slack.fake.received("assistant.threads.setStatus")
+    appended = slack.fake.received("chat.appendStream")
+    assert status.at <= start.at and len(appended) >= 2  # shown part by part, not in one go
+    assert (start.body["channel"], start.body["thread_ts"]) == (DM, "1790000600.000100")
+    assert (start.body["recipient_user_id"], start.body["recipient_team_id"]) == (DEWI, TEAM_ID)
+    assert {c.body["ts"] for c in [*appended, stop]} == {"1790000000.000001"}  # one message
+    text = slack.fake.streamed("1790000000.000001")
+    brief = handle_text("prep Kopi Nusantara", Context(slack.engine, TODAY, caller_email="dewi@example.com"))
+    assert text.startswith(f"**{brief.title}**")
+    for section in brief.sections:  # every part of the brief, in order
+        assert section.heading in text
+    assert [text.index(s.heading) for s in brief.sections if s.heading] == sorted(
+        text.index(s.heading) for s in brief.sections if s.heading
+    )
+    labels = [e["text"]["text"] for b in stop.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert labels == [b.label for b in brief.all_buttons]
+    assert feedback_values(stop.body["blocks"])[0] == "helpful|prep|ID-001"
+    assert not slack.fake.received("chat.postMessage")
+
+
+def test_a_stream_slack_refuses_is_posted_as_one_message_instead(slack: Harness) -> None:
+    slack.fake.fail("chat.startStream", 200, error="not_allowed")
+    event(slack, dm("prep Kopi Nusantara", "1790000700.000100"))
+    (answer,) = slack.fake.wait_for("chat.postMessage")
+    assert answer.body["thread_ts"] == "1790000700.000100"
+    assert "Call prep — Kopi Nusantara" in answer.body["text"]
+    assert feedback_values(answer.body["blocks"])[0] == "helpful|prep|ID-001"
+
+
+def test_a_stream_cut_off_half_way_is_replaced_by_the_whole_answer(slack: Harness) -> None:
+    slack.fake.fail("chat.appendStream", 200, error="message_not_in_streaming_state")
+    event(slack, dm("prep Kopi Nusantara", "1790000800.000100"))
+    (update,) = slack.fake.wait_for("chat.update")
+    assert update.body["ts"] == "1790000000.000001"  # the streamed message, not a second one
+    assert "Call prep — Kopi Nusantara" in update.body["text"]
+    slack.idle()
+    assert not slack.fake.received("chat.postMessage") and not slack.fake.received("chat.stopStream")
 
 
 def test_feedback_is_stored_once_per_answer_and_counted(slack: Harness) -> None:

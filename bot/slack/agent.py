@@ -1,6 +1,7 @@
 """The app's DM as an agent (Slack's AI app surface): suggested prompts from the CSM's own accounts when
-the Messages tab opens, a status while it works, the answer in the message's thread with helpful / not
-helpful buttons (stored, counted in `pipeline`); an @mention in a channel is answered in its thread.
+the Messages tab opens, a status while it works, the answer in the message's thread (a long one
+streamed, bot/slack/stream.py) with helpful / not helpful buttons (stored, counted in `pipeline`); an
+@mention in a channel is answered in its thread.
 
 Register before the other listeners: Bolt runs the first listener that matches an event, and these
 match only what they handle (a user's DM message, the Messages tab, a mention, a feedback click)."""
@@ -14,9 +15,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.slack.identity import Caller
+from bot.slack.identity import Caller, actor_team
 from bot.slack.once import answered
 from bot.slack.runtime import SlackRuntime, failure, refusal
+from bot.slack.stream import is_long, stream
 from handlers.dispatch import handle_text
 from handlers.reply import Reply
 from storage.conversation import own_accounts, record_feedback
@@ -103,7 +105,18 @@ def answer(
         reply = handle_text(MENTION.sub(" ", str(event.get("text", ""))).strip(), rt.context(caller))
         after = [feedback_block(reply)] if reply.ok else []
         if in_dm or not reply.private:
-            rt.replies.post(channel, reply, thread_ts=thread, after=after)
+            streamed = is_long(reply) and stream(
+                rt.client,
+                rt.replies.update,
+                reply,
+                channel=channel,
+                thread_ts=thread,
+                user_id=caller.user_id,
+                team_id=actor_team(body),
+                after=after,
+            )
+            if not streamed:
+                rt.replies.post(channel, reply, thread_ts=thread, after=after)
             rt.replies.upload(channel, reply)  # the pipeline's chart, under its answer
         else:  # a CSM's preparation stays theirs, even when asked for in a channel
             rt.replies.ephemeral(channel, caller.user_id, reply, thread_ts=thread, after=after)

@@ -39,6 +39,7 @@ class FakeSlack:
         self.posts: list[
             dict[str, Any]
         ] = []  # what chat.postMessage accepted, each with its ts: the channels
+        self.streams: dict[str, list[str]] = {}  # a streamed message's ts: its markdown parts
         self._failures: dict[str, list[tuple[int, dict[str, str], str]]] = {}
         self._slow: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -123,6 +124,11 @@ class FakeSlack:
         with self._lock:
             return json.dumps([c.body for c in self.calls], ensure_ascii=False)
 
+    def streamed(self, ts: str) -> str:
+        """The markdown of one streamed message (chat.startStream, appendStream, stopStream), in order."""
+        with self._lock:
+            return "".join(self.streams.get(ts, []))
+
     def clear(self) -> None:
         with self._lock:
             self.calls.clear()
@@ -175,7 +181,7 @@ class FakeSlack:
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         ts = ""
-        if method in {"chat.postMessage", "chat.postEphemeral"}:
+        if method in {"chat.postMessage", "chat.postEphemeral", "chat.startStream"}:
             with self._lock:
                 self._ts += 1
                 ts = f"1790000000.{self._ts:06d}"  # 1790000000.000001 for the first message
@@ -211,6 +217,12 @@ class FakeSlack:
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
+        if method in {"chat.startStream", "chat.appendStream", "chat.stopStream"}:  # a streamed answer
+            stream_ts = str(body.get("ts") or ts)
+            chunks = [c.get("text", "") for c in body.get("chunks") or [] if c.get("type") == "markdown_text"]
+            with self._lock:
+                self.streams.setdefault(stream_ts, []).extend([body.get("markdown_text") or "", *chunks])
+            return {"ok": True, "channel": channel, "ts": stream_ts}
         if method == "files.getUploadURLExternal":
             with self._lock:
                 self._ts += 1
