@@ -6,9 +6,9 @@ from sqlmodel import Session
 
 from handlers.commands import Command
 from handlers.context import AfterCommit, Context
-from handlers.draft import contract, footer, writer_facts
 from handlers.present import account_buttons, recommendation, trial_section
 from handlers.reply import Reply, Section
+from handlers.writing import contract, footer, writer_facts
 from prompts.facts import Facts
 from prompts.schema import Brief, Written
 

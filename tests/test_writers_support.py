@@ -19,8 +19,8 @@ from sqlmodel import Session, SQLModel
 from handlers.commands import Command
 from handlers.context import Context
 from handlers.dispatch import handle_text
-from handlers.draft import writer_facts
 from handlers.reply import Reply
+from handlers.writing import writer_facts
 from prompts.facts import Facts
 from prompts.offline import OfflineWriter
 from prompts.offline.text import words as count_words
