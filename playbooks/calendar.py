@@ -35,6 +35,7 @@ class Season:
         return days + (", estimated date" if self.estimated else "")
 
 
+@cache  # building a `holidays` object for the check is the cost; a run asks about few regions
 def region(text: str) -> tuple[str, str]:
     """("MY", "10") from "MY", "MY-SGR", "MY-Selangor" or "MY-10"; ValueError with what is allowed."""
     country, _, state = text.strip().partition("-")
@@ -91,6 +92,7 @@ def carried(where: str, day: date) -> tuple[tuple[date, str], ...]:
     return tuple(reversed(out))
 
 
+@cache  # asked once per account shown, always for the same few countries and one day
 def season(country: str, day: date) -> Season | None:
     """The big holiday whose window (countries.yaml `seasons`) holds this day, if any."""
     profile = load("countries")["countries"].get(country.upper(), {})

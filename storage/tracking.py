@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, text
 from sqlmodel import Session
 
 from playbooks.learning import Decided, Learned, observe
@@ -17,8 +16,11 @@ from playbooks.pipeline import AccountArr, ArrChange, Opp
 from storage import models as db
 from storage.db import table
 from storage.driver import fetch
+from storage.models import OPEN_STATUS_SQL, utcnow
+from storage.upsert import INSERTS
 
 FEW_ACCOUNTS = 500  # up to this many accounts are named in the query; more read every open row
+TRACK_BATCH = 1_000  # opportunities a statement: 16 values each stays under SQLite's 32,766 variables
 
 
 def log(
@@ -50,14 +52,15 @@ def open_keys(session: Session, account_ids: list[str] | None = None) -> set[tup
     return {(r[0], r[1], r[2]) for r in fetch(session.connection(), q)}
 
 
-def track(session: Session, assessments: list[Assessment], today: date) -> list[db.Opportunity]:
-    """Record every pursuable opportunity the engine shows, once; return the ones created now.
+def track(session: Session, assessments: list[Assessment], today: date) -> list[tuple[str, str, str]]:
+    """Record every pursuable opportunity the engine shows, once; return the (account, type, offering)
+    of the ones created now.
 
-    The partial unique index keeps one open row per account, type and offering even when two
-    processes race (SQLite or PostgreSQL): a loser's insert is rolled back to its savepoint and skipped.
-    """
+    One multi-row INSERT … ON CONFLICT DO NOTHING a batch: the partial unique index keeps one open row
+    per account, type and offering even when two processes race (SQLite or PostgreSQL), and RETURNING
+    names only the rows this call inserted, so each is logged once, by its winner."""
     existing = open_keys(session, [a.account.account_id for a in assessments])
-    created = []
+    rows = []
     for a in assessments:
         if not a.timing.ok:
             continue
@@ -65,31 +68,52 @@ def track(session: Session, assessments: list[Assessment], today: date) -> list[
             key = (a.account.account_id, opp.type, opp.offering)
             if opp.priority == "do_not_pursue" or key in existing:
                 continue
-            row = db.Opportunity(
-                account_id=key[0],
-                type=opp.type,
-                offering=opp.offering,
-                offering_name=opp.offering_name,
-                owner_email=a.account.csm_email,
-                est_value=opp.est_value.amount,
-                currency=opp.est_value.currency,
-                signal_strength=opp.scores.signal,
-                score=opp.scores.composite,
-                priority=opp.priority,
-                timing=a.approach.when,
-                signals=[s.name for s in opp.signals],
-                seats_to_add=opp.seats_to_add,
-                created_on=today,
-                qualification_due=qualification_due(opp.priority, today),
-            )
-            try:
-                with session.begin_nested():
-                    session.add(row)
-            except IntegrityError:
-                continue
             existing.add(key)
-            created.append(row)
-            log(session, "opportunity_identified", account_id=key[0], type=opp.type, offering=opp.offering)
+            rows.append(
+                {
+                    "account_id": key[0],
+                    "type": opp.type,
+                    "offering": opp.offering,
+                    "offering_name": opp.offering_name,
+                    "owner_email": a.account.csm_email,
+                    "est_value": opp.est_value.amount,
+                    "currency": opp.est_value.currency,
+                    "signal_strength": opp.scores.signal,
+                    "score": opp.scores.composite,
+                    "priority": opp.priority,
+                    "timing": a.approach.when,
+                    "signals": [s.name for s in opp.signals],
+                    "seats_to_add": opp.seats_to_add,
+                    "created_on": today,
+                    "qualification_due": qualification_due(opp.priority, today),
+                    "updated_at": utcnow(),
+                }
+            )
+    opp_table = table(db.Opportunity)
+    insert = INSERTS[session.get_bind().dialect.name]
+    created: list[tuple[str, str, str]] = []
+    for start in range(0, len(rows), TRACK_BATCH):
+        stmt = (
+            insert(opp_table)
+            .values(rows[start : start + TRACK_BATCH])
+            .on_conflict_do_nothing(
+                index_elements=["account_id", "type", "offering"], index_where=text(OPEN_STATUS_SQL)
+            )
+            .returning(opp_table.c.account_id, opp_table.c.type, opp_table.c.offering)
+        )
+        created += [(r[0], r[1], r[2]) for r in session.execute(stmt)]
+    if created:
+        activity = [
+            {
+                "kind": "opportunity_identified",
+                "actor": "",
+                "account_id": acct,
+                "detail": {"type": type_, "offering": offering},
+                "at": utcnow(),
+            }
+            for acct, type_, offering in created
+        ]
+        session.execute(insert(table(db.Activity)), activity)
     return created
 
 

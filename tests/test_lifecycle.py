@@ -92,7 +92,18 @@ def test_two_processes_recording_the_same_offer_at_once_make_one_row(demo_engine
     assert errors == []
     with session_scope(demo_engine) as s:
         rows = list(s.scalars(select(db.Opportunity).where(db.Opportunity.account_id == "ID-002")))
+        logged = list(
+            s.scalars(
+                select(db.Activity).where(
+                    db.Activity.account_id == "ID-002", db.Activity.kind == "opportunity_identified"
+                )
+            )
+        )
     assert len(rows) == len({(o.type, o.offering) for o in rows}) >= 1
+    # each offer's history says "identified" once, by whichever process recorded it
+    assert sorted((a.detail["type"], a.detail["offering"]) for a in logged) == sorted(
+        (o.type, o.offering) for o in rows
+    )
 
 
 def test_console_lifecycle_moves_one_offer_of_two_to_won(demo_engine: Engine) -> None:
