@@ -12,7 +12,6 @@ if TYPE_CHECKING:
 OpportunityType = Literal["upsell", "seats", "cross_sell", "add_on"]
 Priority = Literal["high", "medium", "low", "do_not_pursue"]
 OPPORTUNITY_TYPES: tuple[OpportunityType, ...] = ("upsell", "seats", "cross_sell", "add_on")
-STATUSES = ("identified", "qualified", "proposed", "closed_won", "closed_lost")
 OPEN_STATUSES = ("identified", "qualified", "proposed")
 OUTCOMES = ("won", "lost", "no", "maybe")
 LANGUAGES = ("en", "id", "ms", "th", "vi", "fil")  # the languages an account is served and drafted in

@@ -23,9 +23,6 @@ from playbooks.model import (
 from playbooks.money import format_money, locale_for
 from playbooks.quotes import saved_hours
 
-DRIVERS = ("hours_saved", "cost_avoided", "revenue_uplift")
-PER = ("location", "active_user", "account")
-PERIODS = ("day", "week", "month", "year")
 UNIT_WORDS = {"location": ("location", "locations"), "active_user": ("active user", "active users")}
 FIRST_YEAR = {"once": 1, "month": 12, "year": 1}
 PER_PERIOD_MONTHS = {"month": 1, "year": 12}  # a subscription pays back within its own period, or not at all
