@@ -131,3 +131,15 @@ def test_a_question_naming_two_accounts_asks_which(labelled_engine: Engine) -> N
     u = read(labelled_engine, {"t": "Orchard Fitness or Orchard Optics, who renews first?"})
     assert u.kind == "clarify" and u.account_id == ""
     assert sorted(i for i, _ in u.candidates) == ["SG-003", "SG-102"]
+
+
+def test_words_either_indonesian_or_malay_are_answered_in_the_accounts_language(
+    labelled_engine: Engine,
+) -> None:
+    """ "siapa champion di …?" is both: a Malaysian account's answer is in Malay, an Indonesian one's in
+    Indonesian; words only one language has still decide."""
+    assert read(labelled_engine, {"t": "siapa champion di Kedai Kopi Damai?"}).language == "ms"
+    assert read(labelled_engine, {"t": "siapa champion di Kopi Nusantara?"}).language == "id"
+    assert read(labelled_engine, {"t": "kapan Kedai Kopi Damai perpanjang?"}).language == "id"
+    u = read(labelled_engine, {"t": "siapa champion di Nasi Lemak Wangi?"})
+    assert u.command is not None and u.command.language == "ms"

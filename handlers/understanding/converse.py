@@ -20,11 +20,12 @@ from handlers.commands import MAX_COMMAND_CHARS, Command, ParseError, parse
 from handlers.context import Context
 from handlers.reply import Button, Reply, Section, apology, notice
 from handlers.understanding.offline import ACCOUNT_INTENTS, Understanding, understand
+from playbooks.config import country
 from prompts.facts import LANGUAGE_NAMES
 from storage.conversation import own_accounts
 from storage.db import session_scope
 from storage.memory import Recent, recall_recent
-from storage.repository import account_exactly, account_names
+from storage.repository import account_exactly, account_names, accounts_named
 
 log = logging.getLogger("expansion_bot")
 Run = Callable[[Command, Context], Reply]
@@ -108,7 +109,7 @@ def understand_text(
     text: str, ctx: Context, accounts: list[tuple[str, str]], recent: Recent | None, hint: Command | None
 ) -> Understanding:
     """The model's reading when a model is configured and its choice is valid; the offline one otherwise."""
-    offline = understand(text, accounts, recent, hint)
+    offline = _in_the_accounts_language(understand(text, accounts, recent, hint), ctx)
     if hint is not None or sure(offline):
         return offline
     model = _model(ctx)
@@ -117,6 +118,22 @@ def understand_text(
     from handlers.understanding.model import choose
 
     return choose(model, text, accounts, recent, offline)
+
+
+def _in_the_accounts_language(u: Understanding, ctx: Context) -> Understanding:
+    """Words that could be Indonesian or Malay ("siapa champion di …?") are answered in the one spoken
+    where the account is (Malay for a Malaysian account), not Indonesian by default."""
+    if u.language_told or not u.account_id:
+        return u
+    with session_scope(ctx.engine) as session:
+        _, code = accounts_named(session, [u.account_id]).get(u.account_id, ("", ""))
+    spoken = country(code).get("language", "") if code else ""
+    if spoken not in {"id", "ms"} or spoken == u.language:
+        return u
+    command = u.command
+    if command is not None and command.name == "question":
+        command = replace(command, language=spoken)
+    return replace(u, language=spoken, command=command, language_told=True)
 
 
 def sure(u: Understanding) -> bool:

@@ -50,6 +50,7 @@ class Understanding:
     kind: Kind
     command: Command | None = None  # a command, or Command("question", options={"topic": …})
     language: str = "en"  # the asker's language: questions and clarifications answer in it
+    language_told: bool = True  # False: Indonesian or Malay, the words alone do not say which
     account_id: str = ""  # the account the sentence is about, when known for sure
     from_memory: bool = False  # the account came from the conversation, not the sentence
     candidates: tuple[tuple[str, str], ...] = ()  # clarify: (account_id, name) to choose from
@@ -77,7 +78,7 @@ def understand(
         hits = {
             k: [h for h in hs if not (h.start < span.stop and span.start < h.end)] for k, hs in hits.items()
         }
-    language = _asker_language(words, span)
+    language, told = _asker_language(words, span)
     intent, topic = _intent(hits, hint, "?" in text, named)
     options = _options(hits, intent)
     if hint is not None:
@@ -122,6 +123,7 @@ def understand(
         "question" if intent == "question" else "command",
         command,
         language=language,
+        language_told=told,
         account_id=account_id,
         from_memory=from_memory,
         candidates=found.suggestions if typed else (),
@@ -239,9 +241,10 @@ def _command(intent: str, account: str, topic: str, options: dict[str, str], lan
     )
 
 
-def _asker_language(words: tuple[str, ...], span: range) -> str:
+def _asker_language(words: tuple[str, ...], span: range) -> tuple[str, bool]:
     """en, id or ms: the language whose words the sentence uses most, a local one on a tie (code-mixed
-    text is answered locally); Indonesian and Malay are told apart by the words only one of them has."""
+    text is answered locally); Indonesian and Malay are told apart by the words only one of them has
+    (False when none of those is there: "siapa champion di …?" could be either)."""
     said = [w for i, w in enumerate(words) if i not in span]
     score = {lang: sum(1 for w in said if w in language_words(lang)) for lang in LANGUAGES}
     only = {
@@ -249,7 +252,9 @@ def _asker_language(words: tuple[str, ...], span: range) -> str:
         for lang, other in (("id", "ms"), ("ms", "id"))
     }
     local = "ms" if only["ms"] > only["id"] else "id"
-    return local if score[local] and score[local] >= score["en"] else "en"
+    if score[local] and score[local] >= score["en"]:
+        return local, only["ms"] != only["id"]
+    return "en", True
 
 
 def _first_run(positions: list[int]) -> list[int]:
