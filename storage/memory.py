@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -47,5 +48,5 @@ def remember(
         "command": command or None,
         "options": {k: v for k, v in (options or {}).items() if v} or None,
     }
-    statement = insert(db.ChatMemory).values(user_key=user_key, **values)
+    statement: Any = insert(db.ChatMemory).values(user_key=user_key, **values)  # either dialect's Insert
     session.execute(statement.on_conflict_do_update(index_elements=["user_key"], set_=values))

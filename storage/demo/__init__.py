@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from rich.console import Console
 from sqlalchemy import Engine, delete, select
+from sqlmodel import col
 
 from storage import models as db
 from storage.db import session_scope
@@ -214,7 +215,7 @@ def load_demo(
         )
         session.flush()
         refresh_summaries(session, ids)  # the pruned snapshots must leave the summaries too
-        session.execute(delete(db.Outcome).where(db.Outcome.recorded_by == SEEDED_BY))
+        session.execute(delete(db.Outcome).where(col(db.Outcome.recorded_by) == SEEDED_BY))
         for a in spec["accounts"]:
             for o in a.get("outcomes", ()):
                 session.add(
