@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage import models as db
 
@@ -16,9 +16,9 @@ def own_accounts(session: Session, csm_email: str, *, limit: int = 5) -> list[tu
     if not csm_email:
         return []
     rows = session.execute(
-        select(db.Account.account_id, db.Account.name)
-        .where(db.Account.csm_email == csm_email)
-        .order_by(db.Account.name)
+        select(col(db.Account.account_id), col(db.Account.name))
+        .where(col(db.Account.csm_email) == csm_email)
+        .order_by(col(db.Account.name))
         .limit(limit)
     )
     return [(str(r[0]), str(r[1])) for r in rows]
@@ -36,7 +36,9 @@ def record_feedback(
 ) -> None:
     """One vote per user and answer: a second click on the same answer changes the vote."""
     existing = session.scalars(
-        select(db.AnswerFeedback).where(db.AnswerFeedback.user_key == user_key, db.AnswerFeedback.ref == ref)
+        select(db.AnswerFeedback).where(
+            col(db.AnswerFeedback.user_key) == user_key, col(db.AnswerFeedback.ref) == ref
+        )
     ).first()
     if existing is not None and ref:
         existing.helpful = helpful
@@ -66,6 +68,6 @@ class FeedbackCounts:
 
 def feedback_counts(session: Session) -> FeedbackCounts:
     """How the written answers were rated, for `pipeline`."""
-    query = select(db.AnswerFeedback.helpful, func.count()).group_by(db.AnswerFeedback.helpful)
+    query = select(col(db.AnswerFeedback.helpful), func.count()).group_by(col(db.AnswerFeedback.helpful))
     rows = {bool(helpful): int(n) for helpful, n in session.execute(query)}
     return FeedbackCounts(helpful=rows.get(True, 0), not_helpful=rows.get(False, 0))
