@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from collections.abc import Callable
 
 from sqlmodel import Session
 
-from handlers import (
-    digest,
-    draft,
-    expansion,
-    help,
-    mine,
-    objection,
-    outcome,
-    pipeline,
-    prep,
-    questions,
-    workflow,
-)
+from handlers import workflow
 from handlers.access import NOT_REGISTERED, account_refusal, caller, openable, operator_notice
 from handlers.accounts import find
 from handlers.assessing import NoCatalog
@@ -35,21 +24,37 @@ from storage.repository import account_exactly, account_names
 log = logging.getLogger("expansion_bot")
 
 Handler = Callable[[Command, Context, Session, str | None], Reply | AfterCommit]
+
+
+class Lazy:
+    """A handler named "module:function" in handlers/, imported on its first call, so a one-shot
+    `ask` loads its own command's modules and not the writers, the digest or the charts."""
+
+    def __init__(self, target: str) -> None:
+        self.module, _, self.function = target.partition(":")
+
+    def __call__(
+        self, command: Command, ctx: Context, session: Session, account_id: str | None
+    ) -> Reply | AfterCommit:
+        handler: Handler = getattr(importlib.import_module(f"handlers.{self.module}"), self.function)
+        return handler(command, ctx, session, account_id)
+
+
 HANDLERS: dict[str, Handler] = {
-    "prep": prep.handle,
-    "expansion": expansion.handle,
-    "draft": draft.handle,
-    "objection": objection.handle,
-    "outcome": outcome.handle,
-    "pipeline": pipeline.handle,
-    "digest": digest.handle,
-    "help": help.handle,
-    "mine": mine.handle,
+    "prep": Lazy("prep:handle"),
+    "expansion": Lazy("expansion:handle"),
+    "draft": Lazy("draft:handle"),
+    "objection": Lazy("objection:handle"),
+    "outcome": Lazy("outcome:handle"),
+    "pipeline": Lazy("pipeline:handle"),
+    "digest": Lazy("digest:handle"),
+    "help": Lazy("help:handle"),
+    "mine": Lazy("mine:handle"),
     "qualify": workflow.handle_qualify,
     "propose": workflow.handle_propose,
     "snooze": workflow.handle_snooze,
     "not_relevant": workflow.handle_not_relevant,
-    "question": questions.handle,  # free text only: "when do they renew?"
+    "question": Lazy("questions:handle"),  # free text only: "when do they renew?"
 }
 ACCOUNT_COMMANDS = {"prep", "expansion", "draft", "objection", "outcome", "question", *workflow.COMMANDS}
 __all__ = ["NOT_REGISTERED", "handle", "handle_text"]  # NOT_REGISTERED: the button actions say it too

@@ -21,7 +21,6 @@ from handlers.context import Context
 from handlers.reply import Button, Reply, Section, apology, notice
 from handlers.understanding.offline import ACCOUNT_INTENTS, Understanding, understand
 from playbooks.config import country
-from prompts.facts import LANGUAGE_NAMES
 from storage.conversation import own_accounts
 from storage.db import session_scope
 from storage.memory import Recent, recall_recent
@@ -192,6 +191,8 @@ def _assumed(command: Command, reply: Reply, w: dict[str, str]) -> list[str]:
         out.append(w["channel_default"].format(channel=channel))
     language = reply.data.get("language") or ""
     if command.name in {"draft", "prep", "objection"} and not command.language and language:
+        from prompts.facts import LANGUAGE_NAMES  # loaded by those commands' writers; not by a quick `ask`
+
         out.append(w["language_default"].format(language=LANGUAGE_NAMES.get(language, language)))
     return out
 
