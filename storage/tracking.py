@@ -20,7 +20,6 @@ from storage.models import OPEN_STATUS_SQL, utcnow
 from storage.upsert import INSERTS
 
 FEW_ACCOUNTS = 500  # up to this many accounts are named in the query; more read every open row
-TRACK_BATCH = 1_000  # opportunities a statement: 16 values each stays under SQLite's 32,766 variables
 
 
 def log(
@@ -56,9 +55,9 @@ def track(session: Session, assessments: list[Assessment], today: date) -> list[
     """Record every pursuable opportunity the engine shows, once; return the (account, type, offering)
     of the ones created now.
 
-    One multi-row INSERT … ON CONFLICT DO NOTHING a batch: the partial unique index keeps one open row
-    per account, type and offering even when two processes race (SQLite or PostgreSQL), and RETURNING
-    names only the rows this call inserted, so each is logged once, by its winner."""
+    Multi-row INSERT … ON CONFLICT DO NOTHING, a page of rows a statement: the partial unique index
+    keeps one open row per account, type and offering even when two processes race (SQLite or
+    PostgreSQL), and RETURNING names only the rows this call inserted, so each is logged once."""
     existing = open_keys(session, [a.account.account_id for a in assessments])
     rows = []
     for a in assessments:
@@ -89,19 +88,19 @@ def track(session: Session, assessments: list[Assessment], today: date) -> list[
                     "updated_at": utcnow(),
                 }
             )
+    if not rows:
+        return []
     opp_table = table(db.Opportunity)
     insert = INSERTS[session.get_bind().dialect.name]
-    created: list[tuple[str, str, str]] = []
-    for start in range(0, len(rows), TRACK_BATCH):
-        stmt = (
-            insert(opp_table)
-            .values(rows[start : start + TRACK_BATCH])
-            .on_conflict_do_nothing(
-                index_elements=["account_id", "type", "offering"], index_where=text(OPEN_STATUS_SQL)
-            )
-            .returning(opp_table.c.account_id, opp_table.c.type, opp_table.c.offering)
+    stmt = (
+        insert(opp_table)
+        .on_conflict_do_nothing(
+            index_elements=["account_id", "type", "offering"], index_where=text(OPEN_STATUS_SQL)
         )
-        created += [(r[0], r[1], r[2]) for r in session.execute(stmt)]
+        .returning(opp_table.c.account_id, opp_table.c.type, opp_table.c.offering)
+    )
+    # compiled once; SQLAlchemy's "insertmanyvalues" sends the rows as multi-row VALUES pages
+    created = [(r[0], r[1], r[2]) for r in session.execute(stmt, rows)]
     if created:
         activity = [
             {
