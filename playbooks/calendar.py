@@ -17,6 +17,9 @@ from playbooks.config import load
 
 SUPPORTED = ("SG", "MY", "ID", "TH", "VN", "PH")
 CLUSTER_GAP_DAYS = 3  # holiday days this close together are one season (Eid's two days, Tết's week)
+# a season's window (a run of its holidays, a week at most in 2024-2030, and up to 10 days before or
+# after in countries.yaml) lies within this many days of any day it holds: the years season() reads
+NEAR_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def season(country: str, day: date) -> Season | None:
     """The big holiday whose window (countries.yaml `seasons`) holds this day, if any."""
     profile = load("countries")["countries"].get(country.upper(), {})
     for spec in profile.get("seasons", ()):
-        for first, last, estimated in _clusters(country.upper(), tuple(spec["holiday"]), day.year):
+        for first, last, estimated in _clusters(country.upper(), tuple(spec["holiday"]), _years_near(day)):
             start = first - timedelta(days=int(spec["before"]))
             end = last + timedelta(days=int(spec["after"]))
             if start <= day <= end:
@@ -108,15 +111,20 @@ def season(country: str, day: date) -> Season | None:
     return None
 
 
+def _years_near(day: date) -> tuple[int, ...]:
+    """The years within NEAR_DAYS of the day: usually one, so a one-shot command builds one year's
+    holidays (Islamic and lunar dates cost tens of milliseconds a year) instead of three."""
+    return tuple(range((day - timedelta(days=NEAR_DAYS)).year, (day + timedelta(days=NEAR_DAYS)).year + 1))
+
+
 @cache
-def _clusters(country: str, names: tuple[str, ...], year: int) -> tuple[tuple[date, date, bool], ...]:
-    """(first, last, estimated) of each run of the named holidays, around the given year."""
+def _clusters(
+    country: str, names: tuple[str, ...], years: tuple[int, ...]
+) -> tuple[tuple[date, date, bool], ...]:
+    """(first, last, estimated) of each run of the named holidays in those years."""
     wanted = [n.casefold() for n in names]
     days = sorted(
-        (d, n)
-        for y in (year - 1, year, year + 1)
-        for d, n in _days(country, y).items()
-        if any(w in n.casefold() for w in wanted)
+        (d, n) for y in years for d, n in _days(country, y).items() if any(w in n.casefold() for w in wanted)
     )
     out: list[tuple[date, date, bool]] = []
     for d, name in days:
