@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 export UV_COMPILE_BYTECODE := 1
+# Tests wait on sockets and stand-ins more than on the CPU: four workers (pytest-xdist) on two cores.
+TEST_WORKERS ?= 4
 
 .PHONY: setup demo test lint lock bench clean
 
@@ -25,7 +27,7 @@ demo: setup
 # Dots with a percentage as it goes, then "N passed in M s"; a test that hangs fails after pyproject's
 # timeout (120 s) with its stack. PYTEST_ARGS adds options, e.g. `make test PYTEST_ARGS="-x -k digest"`.
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx
 import uvicorn
 
-from bot.runtime import ready_engine
 from bot.settings import Settings
 from bot.web import create_web_app
+from bot.wiring import ready_engine
 from storage.demo import load_demo
 from tests.fakes.slack_api import FakeSlack, signed, slash_body
 

@@ -125,7 +125,7 @@ def ask_process(tmp: str, runs: int) -> tuple[float, bool]:
         times.append(time.perf_counter() - started)
     probe = (
         "import sys; from handlers.dispatch import handle_text;"
-        "from bot.runtime import context, ready_engine; from bot.settings import load_settings;"
+        "from bot.wiring import context, ready_engine; from bot.settings import load_settings;"
         "s = load_settings();"
         f"handle_text({FREE_TEXT!r}, context(s, ready_engine(s)));"
         "print(any(m.startswith('langchain') for m in sys.modules))"

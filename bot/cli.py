@@ -53,7 +53,7 @@ def demo(
 ) -> None:
     """Create the database if needed and load the demo portfolio (idempotent)."""
     from bot.console import show
-    from bot.runtime import context, ready_engine, today
+    from bot.wiring import context, ready_engine, today
     from handlers.commands import Command
     from handlers.dispatch import handle
     from storage.demo import DEMO_TEAM, load_demo
@@ -82,7 +82,7 @@ def import_(
     paths: list[Path] = typer.Argument(..., help="CSV files, catalog.yaml, or folders of them"),
 ) -> None:
     """Import CSV files and catalog.yaml, all or nothing."""
-    from bot.runtime import ready_engine
+    from bot.wiring import ready_engine
     from storage.importer import ImportFailed, import_paths
 
     engine = ready_engine(_settings())
@@ -103,7 +103,7 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="print the reply as JSON"),
 ) -> None:
     """Run one chat command as a channel would and print the reply."""
-    from bot.runtime import context, ready_engine
+    from bot.wiring import context, ready_engine
     from handlers.dispatch import handle_text
 
     settings = _settings()
@@ -115,7 +115,7 @@ def ask(
 def chat(as_: str = typer.Option("", "--as", help="act as this CSM (email)")) -> None:
     """An interactive console that speaks the chat command language."""
     from bot.console import show
-    from bot.runtime import context, ready_engine
+    from bot.wiring import context, ready_engine
     from handlers.dispatch import handle_text
 
     settings = _settings()
@@ -142,7 +142,7 @@ def digest(
     send: bool = typer.Option(False, "--send", help="deliver to the team's Slack channel, once"),
 ) -> None:
     """Compute a team's digest; print it, or deliver it with --send."""
-    from bot.runtime import context, ready_engine
+    from bot.wiring import context, ready_engine
     from handlers.commands import Command
     from handlers.dispatch import handle
 
@@ -156,7 +156,7 @@ def digest(
             err.print(f"--date must be YYYY-MM-DD, not {day!r}")
             raise typer.Exit(2) from None
     if send:
-        from bot.delivery import deliver_cli
+        from bot.digest_delivery import deliver_cli
 
         raise typer.Exit(deliver_cli(settings, engine, team, ctx.today, out))
     _print_reply(handle(Command("digest", account=team), ctx), as_json)
@@ -168,7 +168,7 @@ def pipeline(
     chart: Path | None = typer.Option(None, "--chart", help="also write the chart as a PNG file"),
 ) -> None:
     """The expansion pipeline: conversion, revenue per currency, NRR, trend, commission, learning."""
-    from bot.runtime import context, ready_engine
+    from bot.wiring import context, ready_engine
     from handlers.commands import Command
     from handlers.dispatch import handle
 
@@ -195,7 +195,7 @@ def serve() -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply migrations."""
-    from bot.runtime import ready_engine
+    from bot.wiring import ready_engine
 
     engine = ready_engine(_settings())
     out.print(f"Database at the newest schema: {engine.url.render_as_string(hide_password=True)}")

@@ -111,7 +111,7 @@ class Scheduler(BackgroundScheduler):
 
 def digest_trigger(team: db.Team, days: str) -> CronTrigger:
     """At the team's digest_time in its timezone, on `days` (day names: in APScheduler 3, 0 is Monday)."""
-    from bot.delivery import digest_clock
+    from bot.digest_delivery import digest_clock
 
     clock = digest_clock(team)
     return CronTrigger(day_of_week=days, hour=clock.hour, minute=clock.minute, timezone=team.timezone)
@@ -119,7 +119,7 @@ def digest_trigger(team: db.Team, days: str) -> CronTrigger:
 
 def build_scheduler(settings: Settings) -> Scheduler:
     """A scheduler (not started) with the persistent job store and the minute job; jobs sync on start."""
-    from bot.runtime import engine_for
+    from bot.wiring import engine_for
 
     scheduler = Scheduler(
         jobstores={
@@ -183,7 +183,7 @@ def status(scheduler: Scheduler) -> str:
 def sync_jobs(scheduler: Scheduler, settings: Settings) -> dict[str, list[str]]:
     """Add, change or remove digest jobs to match the teams table; an unchanged job keeps its next run.
     While the scheduler is stopping, nothing is asked of it."""
-    from bot.runtime import engine_for
+    from bot.wiring import engine_for
 
     changes: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
     with session_scope(engine_for(settings.database_url)) as session:
@@ -232,12 +232,12 @@ def sync_jobs(scheduler: Scheduler, settings: Settings) -> dict[str, list[str]]:
 def maintain(scheduler: Scheduler, settings: Settings) -> None:
     """Every minute: jobs in step with teams, then today's pending digests and WhatsApp messages retried;
     once the scheduler is stopping, the steps not yet begun are left to the next process."""
-    from bot.runtime import engine_for
+    from bot.wiring import engine_for
 
     engine = engine_for(settings.database_url)
     steps: list[tuple[str, Any]] = []
     if settings.slack_enabled:
-        from bot.delivery import retry_pending as retry_digests
+        from bot.digest_delivery import retry_pending as retry_digests
 
         steps += [
             ("sync", lambda: sync_jobs(scheduler, settings)),
@@ -260,8 +260,8 @@ def maintain(scheduler: Scheduler, settings: Settings) -> None:
 def run_digest(team: str, *_stored_before: object) -> None:
     """The cron job: deliver `team`'s digest for the day whose digest time just passed, once. Settings
     are this process's (jobs stored by older versions also carry a database URL: it is ignored)."""
-    from bot.delivery import deliver_digest, due_day
-    from bot.runtime import engine_for
+    from bot.digest_delivery import deliver_digest, due_day
+    from bot.wiring import engine_for
 
     settings = load_settings()
     if not settings.slack_enabled:

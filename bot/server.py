@@ -127,7 +127,7 @@ def run(settings: Settings) -> None:
     import uvicorn
 
     from bot.logs import configure
-    from bot.runtime import ready_engine
+    from bot.wiring import ready_engine
 
     configure(settings.log_level)
     engine = ready_engine(settings)

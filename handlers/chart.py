@@ -44,9 +44,7 @@ def png(rows: list[Row], title: str) -> bytes:
             for (by_month, by_type), row in zip(axes, rows, strict=True):
                 by_month.bar([m[2:] for m, _ in row.months], [v for _, v in row.months], color=MONTH_COLOUR)
                 by_month.set_title(f"{row.currency}: won by month (12 months: {row.total})", fontsize=9)
-                by_type.bar(
-                    [t for t, _ in row.types], [v for _, v in row.types], color=TYPE_COLOUR
-                )
+                by_type.bar([t for t, _ in row.types], [v for _, v in row.types], color=TYPE_COLOUR)
                 by_type.set_title(f"{row.currency}: by type", fontsize=9)
                 for ax in (by_month, by_type):
                     ax.tick_params(labelsize=7)

@@ -3,7 +3,7 @@ with backoff, so an outage delays a message instead of losing it and two workers
 
 Two kinds of rows share the rules: WhatsApp replies (OutboundMessage, one row per part, sent in order
 per rep) and team digests (DigestDelivery, one row per team and day, composed by whoever claims it).
-The channels only carry a message (bot/whatsapp/sender.py, bot/delivery.py); every query is here.
+The channels only carry a message (bot/whatsapp/sender.py, bot/digest_delivery.py); every query is here.
 """
 
 from __future__ import annotations

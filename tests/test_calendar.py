@@ -16,7 +16,7 @@ from test_digest_support import fake_slack, slack_settings
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.delivery import retry_pending
+from bot.digest_delivery import retry_pending
 from bot.scheduler import run_digest
 from playbooks import calendar
 from playbooks.assess import assess

@@ -15,7 +15,7 @@ from rich.console import Console
 from sqlalchemy import Engine, func, select
 from test_digest_support import fake_slack, slack_settings
 
-from bot.delivery import EVENT_TYPE, deliver_cli, deliver_digest, due_day, retry_pending
+from bot.digest_delivery import EVENT_TYPE, deliver_cli, deliver_digest, due_day, retry_pending
 from bot.settings import Settings
 from handlers.actions import handle_action
 from handlers.assessing import assess_one

@@ -60,7 +60,7 @@ UTC7_POSTING = {"jakarta": "#cs-jakarta", "bangkok": "#cs-bangkok"}
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Jobs call deliver_digest with its defaults: make the waits between tries short."""
-    monkeypatch.setattr("bot.delivery.RETRY_DELAYS", (0.01, 0.01, 0.01))
+    monkeypatch.setattr("bot.digest_delivery.RETRY_DELAYS", (0.01, 0.01, 0.01))
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from bot.runtime import writer_factory
 from bot.settings import SettingsError, load_settings
+from bot.wiring import writer_factory
 
 
 @pytest.mark.parametrize(

@@ -62,7 +62,7 @@ def test_outcome_without_a_choice_asks_with_four_buttons_that_type_as_commands(d
 def test_outcome_for_a_known_offer_asks_only_how_it_went(demo_engine) -> None:
     reply = handle_action("outcome", "ID-001|||accounting", ctx(demo_engine))
     assert reply.title == "How did it go with Kopi Nusantara (Accounting Module)?"
-    assert [b.value for b in reply.buttons][0] == "ID-001|won||accounting"
+    assert reply.buttons[0].value == "ID-001|won||accounting"
 
 
 def test_pick_runs_the_command_the_user_meant(demo_engine) -> None:

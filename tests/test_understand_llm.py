@@ -16,7 +16,7 @@ from conftest import TODAY
 from sqlalchemy import Engine
 from test_writers_llm import Answer, FakeOpenAI, completion, fake_openai, settings_for
 
-from bot.runtime import writer_factory
+from bot.wiring import writer_factory
 from handlers.context import Context
 from handlers.dispatch import handle_text
 from handlers.reply import Reply

@@ -23,8 +23,8 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from test_writers_support import all_facts, ask, variant
 
-from bot.runtime import writer_factory
 from bot.settings import Settings
+from bot.wiring import writer_factory
 from handlers.reply import Reply
 from prompts.facts import Facts
 from prompts.offline import OfflineWriter

@@ -15,7 +15,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot import runtime
+from bot import wiring
 from bot.settings import Settings
 from bot.slack.identity import Caller, Identity, actor_team, actor_user
 from bot.slack.replies import ReplyPoster, oops
@@ -94,11 +94,11 @@ class SlackRuntime:
 
     def context(self, caller: Caller) -> Context:
         """The handlers' Context for this caller; the writer is built once per process."""
-        ctx = runtime.context(
+        ctx = wiring.context(
             self.settings, self.engine, caller=caller.email, user_key=caller.user_key, channel="slack"
         )
         if self._writer is None:
-            self._writer = cache(runtime.writer_factory(self.settings))
+            self._writer = cache(wiring.writer_factory(self.settings))
         ctx.writer_factory = self._writer
         return ctx
 

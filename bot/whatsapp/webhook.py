@@ -30,12 +30,12 @@ from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.runtime import context
 from bot.settings import Settings
 from bot.web import BodyTooLarge, read_body
 from bot.whatsapp import sender
 from bot.whatsapp.inbox import Inbox
 from bot.whatsapp.render import render
+from bot.wiring import context
 from handlers.dispatch import NOT_REGISTERED, handle_text
 from handlers.reply import apology
 from storage import inbound, outbox

@@ -9,7 +9,7 @@ from prompts.offline.text import fill
 
 
 def season_line(f: Facts, bank: dict[str, Any], v: dict[str, Any]) -> str:
-    """"Wishing you and the team a wonderful Lebaran ahead." before it (or during), "I hope … had" after;
+    """ "Wishing you and the team a wonderful Lebaran ahead." before it (or during), "I hope … had" after;
     "" away from the big holidays or in a bank without season greetings."""
     season, words = f.season, bank.get("season")
     if season is None or not words:
