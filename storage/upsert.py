@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +53,8 @@ class Writer:
         q = conn.dialect.identifier_preparer.quote
         names = ", ".join(q(c) for c in columns)
         if self.dialect == "postgresql":
-            self.staging = q(f"import_{table.name}_{id(self):x}")
+            # unique in the transaction: a file refused half way leaves its staging table until the rollback
+            self.staging = q(f"import_{table.name}_{uuid.uuid4().hex[:12]}")
             self.cursor.execute(
                 f"CREATE TEMPORARY TABLE {self.staging} ON COMMIT DROP AS "
                 f"SELECT {names} FROM {q(table.name)} WITH NO DATA"
